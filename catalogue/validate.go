@@ -1,0 +1,533 @@
+package catalogue
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Limits that validation enforces. They are sanity bounds that catch typos (5Ti for 5Gi, replicas 500), not
+// recommendations.
+const (
+	minServiceMemory = "64Mi"
+	maxMemory        = "64Gi"
+	maxCPU           = "16"
+	maxReplicas      = 50
+	maxAutoscaling   = 100
+)
+
+var (
+	dnsLabelRe    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	moduleNameRe  = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	contextPathRe = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+	schemaTableRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+	envNameRe     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	retentionRe   = regexp.MustCompile(`^[0-9]+(ms|s|m|h|d|w|y)$`)
+	// A JVM size: digits with an optional k/m/g/t suffix (either case).
+	jvmSizeRe = regexp.MustCompile(`^([0-9]+)([kKmMgGtT]?)$`)
+)
+
+// errorList collects validation errors; err joins them sorted and deduplicated, so the message is deterministic.
+type errorList struct{ errs []error }
+
+func (l *errorList) add(format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf(format, args...))
+}
+
+func (l *errorList) err() error { return joinSorted(l.errs) }
+
+func joinSorted(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	msgs := make([]string, 0, len(errs))
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	sort.Strings(msgs)
+	msgs = slices.Compact(msgs)
+	out := make([]error, len(msgs))
+	for i, m := range msgs {
+		out[i] = errors.New(m)
+	}
+	return errors.Join(out...)
+}
+
+// validate checks a whole catalogue (every module and service, enabled or not, so that switching a module on later
+// cannot surface old mistakes).
+func validate(c *Catalogue, errs *errorList) {
+	validateModules(c, errs)
+	validateServices(c, errs)
+	validateSections(c, errs)
+}
+
+func validateModules(c *Catalogue, errs *errorList) {
+	byName := map[string]Module{}
+	var names []string
+	for i, m := range c.Modules {
+		if m.Name == "" {
+			errs.add("modules[%d]: name is required", i)
+			continue
+		}
+		if _, dup := byName[m.Name]; dup {
+			errs.add("module %s: declared twice (module names must be unique)", m.Name)
+			continue
+		}
+		byName[m.Name] = m
+		names = append(names, m.Name)
+		if !moduleNameRe.MatchString(m.Name) || len(m.Name) > 63 {
+			errs.add("module %s: name must be lowercase letters, digits, '-' and '_', starting with a letter "+
+				"(at most 63)", m.Name)
+		}
+		if !dnsLabelRe.MatchString(m.Namespace) || len(m.Namespace) > 63 {
+			errs.add("module %s: namespace %q is not a Kubernetes namespace name (allowed: lowercase letters, "+
+				"digits and '-', at most 63)", m.Name, m.Namespace)
+		}
+	}
+	known := strings.Join(names, ", ")
+	for _, m := range c.Modules {
+		for _, d := range m.Dependencies {
+			dep, ok := byName[d]
+			switch {
+			case !ok:
+				errs.add("module %s: depends on %q, which is not a module of the catalogue (missing dependency; "+
+					"known: %s)", m.Name, d, known)
+			case m.Enabled && !dep.Enabled:
+				errs.add("module %s: is enabled but its dependency %s is disabled (enable %s or disable %s)",
+					m.Name, d, d, m.Name)
+			}
+		}
+	}
+	for _, cycle := range findCycles(c.Modules, byName) {
+		errs.add("module %s: dependency cycle %s (modules must not depend on themselves, directly or "+
+			"through others)", cycle[0], strings.Join(cycle, " -> "))
+	}
+	for _, s := range sectionModules {
+		if _, ok := byName[s]; !ok {
+			errs.add("module %s: missing; the catalogue's %s section belongs to it", s, s)
+		}
+	}
+}
+
+// findCycles returns each dependency cycle once, as a path that starts and ends with its alphabetically first
+// module (a -> b -> a).
+func findCycles(modules []Module, byName map[string]Module) [][]string {
+	const (
+		unvisited = iota
+		onStack
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	seen := map[string]bool{}
+	var cycles [][]string
+
+	var visit func(name string)
+	visit = func(name string) {
+		state[name] = onStack
+		stack = append(stack, name)
+		for _, d := range byName[name].Dependencies {
+			if _, ok := byName[d]; !ok {
+				continue // reported as a missing dependency
+			}
+			switch state[d] {
+			case unvisited:
+				visit(d)
+			case onStack:
+				start := slices.Index(stack, d)
+				cycle := append([]string{}, stack[start:]...)
+				// Rotate so that the alphabetically first module leads, then close the loop.
+				first := 0
+				for i, n := range cycle {
+					if n < cycle[first] {
+						first = i
+					}
+				}
+				cycle = append(cycle[first:], cycle[:first]...)
+				cycle = append(cycle, cycle[0])
+				if key := strings.Join(cycle, ">"); !seen[key] {
+					seen[key] = true
+					cycles = append(cycles, cycle)
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[name] = done
+	}
+	for _, m := range modules {
+		if m.Name != "" && state[m.Name] == unvisited {
+			visit(m.Name)
+		}
+	}
+	return cycles
+}
+
+func validateServices(c *Catalogue, errs *errorList) {
+	serviceNames := map[string]bool{}
+	for _, m := range c.Modules {
+		for _, s := range m.Services {
+			serviceNames[s.Name] = true
+		}
+	}
+	configKeys := map[string]bool{}
+	for _, k := range EgovConfigKeys {
+		configKeys[k] = true
+	}
+	enabled := map[string]bool{}
+	for _, m := range c.Modules {
+		enabled[m.Name] = m.Enabled
+	}
+
+	owner := map[string]string{}        // service name -> module
+	contextOwner := map[string]string{} // context path -> service
+	var gateways, enabledGateways []string
+	anyViaZuul := false
+	for _, m := range c.Modules {
+		for i, s := range m.Services {
+			entry := fmt.Sprintf("service %s (module %s)", s.Name, m.Name)
+			if s.Name == "" {
+				entry = fmt.Sprintf("module %s: services[%d]", m.Name, i)
+				errs.add("%s: name is required", entry)
+			} else if prev, dup := owner[s.Name]; dup {
+				errs.add("%s: duplicate service name, already in module %s (service names must be unique across "+
+					"modules)", entry, prev)
+			} else {
+				owner[s.Name] = m.Name
+			}
+			validateService(entry, s, serviceNames, configKeys, errs)
+
+			if s.ContextPath != "" {
+				if prev, dup := contextOwner[s.ContextPath]; dup {
+					errs.add("%s: context path %q is already routed to service %s (each ingress path serves "+
+						"one service)", entry, s.ContextPath, prev)
+				} else {
+					contextOwner[s.ContextPath] = s.Name
+				}
+			}
+			if s.Role == RoleGateway {
+				gateways = append(gateways, s.Name)
+				if enabled[m.Name] {
+					enabledGateways = append(enabledGateways, s.Name)
+				}
+			}
+			if s.ViaZuul && enabled[m.Name] {
+				anyViaZuul = true
+			}
+		}
+	}
+	if len(gateways) > 1 {
+		errs.add("services %s: more than one has role gateway (allowed: exactly one)", strings.Join(gateways, ", "))
+	}
+	if anyViaZuul && len(enabledGateways) == 0 {
+		errs.add("module %s: enabled services route through the gateway (viaZuul) but no enabled service has "+
+			"role gateway", ModuleGateway)
+	}
+}
+
+func validateService(entry string, s Service, serviceNames, configKeys map[string]bool, errs *errorList) {
+	if s.Name != "" && (!dnsLabelRe.MatchString(s.Name) || len(s.Name) > 63) {
+		errs.add("%s: name is not a Kubernetes object name (allowed: lowercase letters, digits and '-', at most 63)",
+			entry)
+	}
+	if !slices.Contains(Kinds, s.Kind) {
+		errs.add("%s: kind %q is not allowed (allowed: %s)", entry, s.Kind, joinKinds(Kinds))
+	}
+	if s.Role != "" && s.Role != RoleGateway {
+		errs.add("%s: role %q is not allowed (allowed: \"\" or %q)", entry, s.Role, RoleGateway)
+	}
+	if err := checkServiceImage(s.Image); err != nil {
+		errs.add("%s: image %v", entry, err)
+	}
+	if err := checkTag(s.Tag); err != nil {
+		errs.add("%s: tag %v", entry, err)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		errs.add("%s: port %d is out of range (allowed: 1..65535)", entry, s.Port)
+	}
+	if s.ContextPath != "" && !contextPathRe.MatchString(s.ContextPath) {
+		errs.add("%s: context path %q must be one path segment without slashes or spaces (allowed: letters, "+
+			"digits, '.', '_', '~', '-'; \"\" for no ingress route)", entry, s.ContextPath)
+	}
+	if s.HealthPath != "" && (!strings.HasPrefix(s.HealthPath, "/") || strings.ContainsAny(s.HealthPath, " \t")) {
+		errs.add("%s: health path %q must start with '/' and contain no spaces (\"\" probes the TCP port)", entry,
+			s.HealthPath)
+	}
+	if mg := s.Migration; mg != nil {
+		if err := checkServiceImage(mg.Image); err != nil {
+			errs.add("%s: migration image %v", entry, err)
+		}
+		if !schemaTableRe.MatchString(mg.SchemaTable) || len(mg.SchemaTable) > 63 {
+			errs.add("%s: migration schema table %q is not a table name (allowed: letters, digits, '_' and '-', "+
+				"not starting with a digit, at most 63)", entry, mg.SchemaTable)
+		}
+	}
+	if g := s.GitSync; g != nil {
+		if u, err := url.Parse(g.Repo); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs.add("%s: git sync repo %q must be an https URL (e.g. https://github.com/egovernments/configs)",
+				entry, g.Repo)
+		}
+		if g.Branch == "" || strings.ContainsAny(g.Branch, " \t") {
+			errs.add("%s: git sync branch %q must be a branch name without spaces", entry, g.Branch)
+		}
+		if strings.HasPrefix(g.Path, "/") || slices.Contains(strings.Split(g.Path, "/"), "..") {
+			errs.add("%s: git sync path %q must be relative to the repository root, without '..'", entry, g.Path)
+		}
+	}
+	if s.Replicas < 0 || s.Replicas > maxReplicas {
+		errs.add("%s: replicas %d is out of range (allowed: 0..%d; 0 parks the service)", entry, s.Replicas,
+			maxReplicas)
+	}
+
+	memory, memOK := parseQuantity(s.MemoryLimit)
+	switch {
+	case !memOK:
+		errs.add("%s: memory limit %q is not a Kubernetes quantity (e.g. 512Mi, 1Gi)", entry, s.MemoryLimit)
+	case memory.Cmp(resource.MustParse(minServiceMemory)) < 0 || memory.Cmp(resource.MustParse(maxMemory)) > 0:
+		errs.add("%s: memory limit %s is out of range (allowed: %s..%s)", entry, s.MemoryLimit, minServiceMemory,
+			maxMemory)
+	}
+	cpu, cpuOK := parseQuantity(s.CPURequest)
+	switch {
+	case !cpuOK:
+		errs.add("%s: cpu request %q is not a Kubernetes quantity (e.g. 100m, 1)", entry, s.CPURequest)
+	case cpu.Sign() <= 0 || cpu.Cmp(resource.MustParse(maxCPU)) > 0:
+		// Zero is refused too: the autoscaler measures utilisation against the request.
+		errs.add("%s: cpu request %s is out of range (allowed: more than 0, at most %s)", entry, s.CPURequest, maxCPU)
+	}
+
+	if s.Kind == KindFrontend && s.Heap != "" {
+		errs.add("%s: heap %q is set on a frontend, which has no JVM (allowed: \"\")", entry, s.Heap)
+	} else if memOK {
+		checkJavaOpts(entry, "heap", s.Heap, memory, s.MemoryLimit, errs)
+	}
+
+	if a := s.Autoscaling; a != nil {
+		if a.Min < 1 {
+			errs.add("%s: autoscaling min %d must be at least 1", entry, a.Min)
+		}
+		if a.Min > a.Max {
+			errs.add("%s: autoscaling min %d is greater than max %d (allowed: min <= max)", entry, a.Min, a.Max)
+		}
+		if a.Max > maxAutoscaling {
+			errs.add("%s: autoscaling max %d is out of range (allowed: at most %d)", entry, a.Max, maxAutoscaling)
+		}
+		if a.TargetCPU < 1 || a.TargetCPU > 100 {
+			errs.add("%s: autoscaling targetCpu %d is out of range (allowed: 1..100 percent of the cpu request)",
+				entry, a.TargetCPU)
+		}
+	}
+
+	seenKeys := map[string]bool{}
+	for _, k := range s.ConfigKeys {
+		if seenKeys[k] {
+			errs.add("%s: config key %q is listed twice", entry, k)
+		}
+		seenKeys[k] = true
+		if !configKeys[k] && !serviceNames[k] {
+			errs.add("%s: config key %q is neither an egov-config key nor a catalogue service (allowed: %s, or a "+
+				"service name)", entry, k, strings.Join(EgovConfigKeys, ", "))
+		}
+	}
+	for _, k := range sortedKeys(s.Env) {
+		if !envNameRe.MatchString(k) {
+			errs.add("%s: env name %q is not a variable name (allowed: letters, digits and '_', not starting "+
+				"with a digit)", entry, k)
+		}
+	}
+}
+
+// checkJavaOpts checks JVM options: every token is an option, -Xms <= -Xmx, and -Xmx fits in the memory limit.
+func checkJavaOpts(entry, field, opts string, limit resource.Quantity, limitText string, errs *errorList) {
+	var xmx, xms int64 = -1, -1
+	for _, tok := range strings.Fields(opts) {
+		if !strings.HasPrefix(tok, "-") {
+			errs.add("%s: %s %q: %q is not a JVM option (allowed: options such as -Xmx256m -Xms256m)", entry, field,
+				opts, tok)
+			continue
+		}
+		// The JVM takes the last occurrence of each, and so does this check.
+		if v, ok := strings.CutPrefix(tok, "-Xmx"); ok {
+			if xmx = jvmBytes(v); xmx < 0 {
+				errs.add("%s: %s %q: -Xmx%s is not a JVM size (e.g. -Xmx256m)", entry, field, opts, v)
+			}
+		}
+		if v, ok := strings.CutPrefix(tok, "-Xms"); ok {
+			if xms = jvmBytes(v); xms < 0 {
+				errs.add("%s: %s %q: -Xms%s is not a JVM size (e.g. -Xms256m)", entry, field, opts, v)
+			}
+		}
+	}
+	if xmx > 0 && xms > xmx {
+		errs.add("%s: %s %q: -Xms is greater than -Xmx (the JVM refuses to start)", entry, field, opts)
+	}
+	if xmx > 0 && xmx > limit.Value() {
+		errs.add("%s: %s %q: -Xmx (%dMi) is greater than the memory limit %s (allowed: -Xmx <= memory limit, "+
+			"with room for non-heap memory)", entry, field, opts, xmx>>20, limitText)
+	}
+}
+
+// jvmBytes converts a JVM size (256m, 1g, 1048576) to bytes; -1 when malformed.
+func jvmBytes(v string) int64 {
+	m := jvmSizeRe.FindStringSubmatch(v)
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	shift := map[string]uint{"": 0, "k": 10, "m": 20, "g": 30, "t": 40}[strings.ToLower(m[2])]
+	return n << shift
+}
+
+func parseQuantity(s string) (resource.Quantity, bool) {
+	if s == "" {
+		return resource.Quantity{}, false
+	}
+	q, err := resource.ParseQuantity(s)
+	return q, err == nil
+}
+
+func joinKinds[K ~string](kinds []K) string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return strings.Join(out, ", ")
+}
+
+// validateSections checks the workloads and settings of the backbone, gateway and infra sections.
+func validateSections(c *Catalogue, errs *errorList) {
+	b := c.Backbone
+	validateWorkload("backbone.kafka", b.Kafka.Workload, errs)
+	validateWorkload("backbone.zookeeper", b.Zookeeper, errs)
+	validateWorkload("backbone.elasticsearchData", b.ElasticsearchData, errs)
+	validateWorkload("backbone.elasticsearchMaster", b.ElasticsearchMaster, errs)
+	validateWorkload("backbone.redis", b.Redis, errs)
+	validateWorkload("backbone.kafkaConnect", b.KafkaConnect, errs)
+	validateWorkload("backbone.kibana", b.Kibana, errs)
+	validateWorkload("backbone.curator", b.Curator.Workload, errs)
+	validateWorkload("gateway.ingressNginx", c.Gateway.IngressNginx, errs)
+	validateWorkload("gateway.certManager.controller", c.Gateway.CertManager.Controller, errs)
+	validateWorkload("gateway.certManager.webhook", c.Gateway.CertManager.Webhook, errs)
+	validateWorkload("gateway.certManager.cainjector", c.Gateway.CertManager.CAInjector, errs)
+	validateWorkload("logging.fluentBit", c.Logging.FluentBit, errs)
+	validateWorkload("monitoring.prometheus", c.Monitoring.Prometheus, errs)
+	validateWorkload("tracing.jaeger", c.Tracing.Jaeger, errs)
+
+	k := b.Kafka
+	if k.NumPartitions < 1 {
+		errs.add("backbone.kafka: numPartitions %d must be at least 1", k.NumPartitions)
+	}
+	if k.ReplicationFactor < 1 || k.ReplicationFactor > k.Replicas {
+		errs.add("backbone.kafka: replicationFactor %d is out of range (allowed: 1..replicas, here %d)",
+			k.ReplicationFactor, k.Replicas)
+	}
+	if k.OffsetsReplicationFactor < 1 || k.OffsetsReplicationFactor > k.Replicas {
+		errs.add("backbone.kafka: offsetsReplicationFactor %d is out of range (allowed: 1..replicas, here %d)",
+			k.OffsetsReplicationFactor, k.Replicas)
+	}
+	if !strings.HasPrefix(k.ZookeeperChroot, "/") {
+		errs.add("backbone.kafka: zookeeperChroot %q must start with '/' (e.g. /kafka-v2)", k.ZookeeperChroot)
+	}
+	if f := strings.Fields(b.Curator.Schedule); len(f) != 5 {
+		errs.add("backbone.curator: schedule %q is not a five-field cron expression (e.g. \"0 18 * * *\")",
+			b.Curator.Schedule)
+	}
+	if b.Curator.RetentionDays < 1 {
+		errs.add("backbone.curator: retentionDays %d must be at least 1", b.Curator.RetentionDays)
+	}
+	if !retentionRe.MatchString(c.Monitoring.Retention) {
+		errs.add("monitoring: retention %q is not a Prometheus duration (e.g. 2d, 12h)", c.Monitoring.Retention)
+	}
+	if c.Tracing.MaxTraces < 1 {
+		errs.add("tracing: maxTraces %d must be at least 1", c.Tracing.MaxTraces)
+	}
+	if err := checkWorkloadImage(c.InitImages.GitSync.Image); err != nil {
+		errs.add("initImages.gitSync: image %v", err)
+	}
+	if err := checkTag(c.InitImages.GitSync.Tag); err != nil {
+		errs.add("initImages.gitSync: tag %v", err)
+	}
+}
+
+func validateWorkload(path string, w Workload, errs *errorList) {
+	entry := path
+	if w.Name != "" {
+		entry = fmt.Sprintf("%s (%s)", path, w.Name)
+	}
+	if !dnsLabelRe.MatchString(w.Name) || len(w.Name) > 63 {
+		errs.add("%s: name %q is not a Kubernetes object name (allowed: lowercase letters, digits and '-', at most "+
+			"63)", entry, w.Name)
+	}
+	if !dnsLabelRe.MatchString(w.Namespace) || len(w.Namespace) > 63 {
+		errs.add("%s: namespace %q is not a Kubernetes namespace name (allowed: lowercase letters, digits and "+
+			"'-', at most 63)", entry, w.Namespace)
+	}
+	if !slices.Contains(WorkloadKinds, w.Kind) {
+		errs.add("%s: kind %q is not allowed (allowed: %s)", entry, w.Kind, joinKinds(WorkloadKinds))
+	}
+	if err := checkWorkloadImage(w.Image); err != nil {
+		errs.add("%s: image %v", entry, err)
+	}
+	if err := checkTag(w.Tag); err != nil {
+		errs.add("%s: tag %v", entry, err)
+	}
+	if w.Kind != DaemonSet && (w.Replicas < 0 || w.Replicas > maxReplicas) {
+		errs.add("%s: replicas %d is out of range (allowed: 0..%d)", entry, w.Replicas, maxReplicas)
+	}
+	if w.Port < 0 || w.Port > 65535 {
+		errs.add("%s: port %d is out of range (allowed: 1..65535, or 0 for none)", entry, w.Port)
+	}
+
+	cpuReq := checkResource(entry, "cpu request", w.Resources.Requests.CPU, true, maxCPU, errs)
+	memReq := checkResource(entry, "memory request", w.Resources.Requests.Memory, true, maxMemory, errs)
+	cpuLim := checkResource(entry, "cpu limit", w.Resources.Limits.CPU, false, maxCPU, errs)
+	memLim := checkResource(entry, "memory limit", w.Resources.Limits.Memory, false, maxMemory, errs)
+	// The class of mistake upstream's kafka sizing made (limit 500m, request 2000m): the API server rejects it.
+	if cpuReq != nil && cpuLim != nil && cpuLim.Cmp(*cpuReq) < 0 {
+		errs.add("%s: cpu limit %s is below the request %s (allowed: limit >= request)", entry,
+			w.Resources.Limits.CPU, w.Resources.Requests.CPU)
+	}
+	if memReq != nil && memLim != nil && memLim.Cmp(*memReq) < 0 {
+		errs.add("%s: memory limit %s is below the request %s (allowed: limit >= request)", entry,
+			w.Resources.Limits.Memory, w.Resources.Requests.Memory)
+	}
+	if memLim != nil {
+		checkJavaOpts(entry, "javaOpts", w.JavaOpts, *memLim, w.Resources.Limits.Memory, errs)
+	} else if memReq != nil {
+		checkJavaOpts(entry, "javaOpts", w.JavaOpts, *memReq, w.Resources.Requests.Memory, errs)
+	}
+	if w.VolumeSize != "" {
+		if q, ok := parseQuantity(w.VolumeSize); !ok || q.Sign() <= 0 {
+			errs.add("%s: volumeSize %q is not a positive Kubernetes quantity (e.g. 25Gi)", entry, w.VolumeSize)
+		}
+	}
+}
+
+// checkResource parses one quantity of a workload; nil when absent or invalid (and reported).
+func checkResource(entry, what, value string, required bool, maxValue string, errs *errorList) *resource.Quantity {
+	if value == "" {
+		if required {
+			errs.add("%s: %s is required (a Kubernetes quantity)", entry, what)
+		}
+		return nil
+	}
+	q, ok := parseQuantity(value)
+	if !ok {
+		errs.add("%s: %s %q is not a Kubernetes quantity (e.g. 500m, 1Gi)", entry, what, value)
+		return nil
+	}
+	if q.Sign() <= 0 || q.Cmp(resource.MustParse(maxValue)) > 0 {
+		errs.add("%s: %s %s is out of range (allowed: more than 0, at most %s)", entry, what, value, maxValue)
+		return nil
+	}
+	return &q
+}

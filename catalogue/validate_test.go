@@ -1,0 +1,182 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// addJSON is the JSON of an overrides value adding one service: a valid entry with some fields replaced.
+func addJSON(t *testing.T, changes map[string]any) string {
+	t.Helper()
+	entry := map[string]any{"name": "my-svc", "module": "core", "image": "egovio/my-svc", "tag": "v1", "port": 8080,
+		"contextPath": "my-svc"}
+	for k, v := range changes {
+		entry[k] = v
+	}
+	b, err := json.Marshal(map[string]any{"add": []any{entry}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func findModule(t *testing.T, c *Catalogue, name string) *Module {
+	t.Helper()
+	for i := range c.Modules {
+		if c.Modules[i].Name == name {
+			return &c.Modules[i]
+		}
+	}
+	t.Fatalf("no module %s", name)
+	return nil
+}
+
+func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
+	cases := []struct {
+		name      string
+		overrides string                           // JSON of digit:catalogue (may be built by addJSON)
+		mutate    func(t *testing.T, c *Catalogue) // changes to the base catalogue
+		build     func(t *testing.T) string        // builds overrides that need the test
+		want      []string                         // all must appear in the error
+	}{
+		{name: "unknown module", overrides: `{"modules": {"m_pgrr": {"enabled": true}}}`,
+			want: []string{`digit:catalogue.modules.m_pgrr: unknown module`, `did you mean "m_pgr"`, "allowed: backbone, gateway"}},
+		{name: "unknown service", overrides: `{"services": {"egov-usr": {"tag": "v1"}}}`,
+			want: []string{`digit:catalogue.services.egov-usr: unknown service`, `did you mean "egov-user"`}},
+		{name: "added to an unknown module", build: func(t *testing.T) string { return addJSON(t, map[string]any{"module": "payments"}) },
+			want: []string{`digit:catalogue.add[0] (my-svc).module: unknown module "payments"`, "allowed: backbone"}},
+		{name: "missing dependency", mutate: func(t *testing.T, c *Catalogue) {
+			m := findModule(t, c, "business")
+			m.Dependencies = append(m.Dependencies, "payments")
+		}, want: []string{`module business: depends on "payments", which is not a module of the catalogue (missing dependency`}},
+		{name: "dependency cycle", mutate: func(t *testing.T, c *Catalogue) {
+			findModule(t, c, "backbone").Dependencies = []string{"business"}
+		}, want: []string{"dependency cycle backbone -> business -> core -> backbone"}},
+		{name: "enabled module with a disabled dependency", overrides: `{"modules": {"core": {"enabled": false}}}`,
+			want: []string{"module business: is enabled but its dependency core is disabled (enable core or disable business)",
+				"module frontend: is enabled but its dependency core is disabled"}},
+		{name: "duplicate service name", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"name": "egov-user", "module": "business", "contextPath": ""})
+		}, want: []string{"service egov-user (module business): duplicate service name, already in module core"}},
+		{name: "malformed image", overrides: `{"services": {"egov-user": {"image": "egovio/Egov User"}}}`,
+			want: []string{"service egov-user (module core): image", "is not an image reference", "allowed: a lowercase repository path"}},
+		{name: "image with a registry", overrides: `{"services": {"egov-user": {"image": "quay.io/egovio/egov-user"}}}`,
+			want: []string{"service egov-user (module core): image", "names a registry host"}},
+		{name: "malformed tag", overrides: `{"services": {"egov-user": {"tag": "-v1:2"}}}`,
+			want: []string{`service egov-user (module core): tag "-v1:2" is not a valid tag`}},
+		{name: "port out of range", build: func(t *testing.T) string { return addJSON(t, map[string]any{"port": 70000}) },
+			want: []string{"service my-svc (module core): port 70000 is out of range (allowed: 1..65535)"}},
+		{name: "too many replicas", overrides: `{"services": {"egov-user": {"replicas": 51}}}`,
+			want: []string{"service egov-user (module core): replicas 51 is out of range (allowed: 0..50"}},
+		{name: "negative replicas", overrides: `{"services": {"egov-user": {"replicas": -1}}}`,
+			want: []string{"service egov-user (module core): replicas -1 is out of range (allowed: 0..50"}},
+		{name: "memory not a quantity", overrides: `{"services": {"egov-user": {"memoryLimit": "lots"}}}`,
+			want: []string{`service egov-user (module core): memory limit "lots" is not a Kubernetes quantity`}},
+		{name: "memory too small", overrides: `{"services": {"egov-user": {"memoryLimit": "32Mi", "heap": ""}}}`,
+			want: []string{"service egov-user (module core): memory limit 32Mi is out of range (allowed: 64Mi..64Gi)"}},
+		{name: "memory too large", overrides: `{"services": {"egov-user": {"memoryLimit": "128Gi"}}}`,
+			want: []string{"service egov-user (module core): memory limit 128Gi is out of range (allowed: 64Mi..64Gi)"}},
+		{name: "heap larger than memory", overrides: `{"services": {"egov-user": {"heap": "-Xmx1g -Xms1g"}}}`,
+			want: []string{`service egov-user (module core): heap "-Xmx1g -Xms1g": -Xmx (1024Mi) is greater than the memory limit 512Mi`}},
+		{name: "cpu not a quantity", overrides: `{"services": {"egov-user": {"cpuRequest": "fast"}}}`,
+			want: []string{`service egov-user (module core): cpu request "fast" is not a Kubernetes quantity`}},
+		{name: "cpu too large", overrides: `{"services": {"egov-user": {"cpuRequest": "32"}}}`,
+			want: []string{"service egov-user (module core): cpu request 32 is out of range (allowed: more than 0, at most 16)"}},
+		{name: "autoscaling min above max", overrides: `{"services": {"egov-user": {"autoscaling": {"min": 5, "max": 2}}}}`,
+			want: []string{"service egov-user (module core): autoscaling min 5 is greater than max 2"}},
+		{name: "autoscaling max too large", overrides: `{"services": {"egov-user": {"autoscaling": {"max": 101}}}}`,
+			want: []string{"service egov-user (module core): autoscaling max 101 is out of range (allowed: at most 100)"}},
+		{name: "context path with a slash", build: func(t *testing.T) string { return addJSON(t, map[string]any{"contextPath": "my/svc"}) },
+			want: []string{`service my-svc (module core): context path "my/svc" must be one path segment without slashes or spaces`}},
+		{name: "context path with a space", build: func(t *testing.T) string { return addJSON(t, map[string]any{"contextPath": "my svc"}) },
+			want: []string{`service my-svc (module core): context path "my svc" must be one path segment`}},
+		{name: "duplicate context path", build: func(t *testing.T) string { return addJSON(t, map[string]any{"contextPath": "user"}) },
+			want: []string{`service my-svc (module core): context path "user" is already routed to service egov-user`}},
+		{name: "unknown config key", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"configKeys": []string{"db-password"}})
+		}, want: []string{`service my-svc (module core): config key "db-password" is neither an egov-config key nor a catalogue service`}},
+		{name: "unknown kind", build: func(t *testing.T) string { return addJSON(t, map[string]any{"kind": "python"}) },
+			want: []string{`service my-svc (module core): kind "python" is not allowed (allowed: java, node, frontend)`}},
+		{name: "heap on a frontend", overrides: `{"services": {"citizen": {"heap": "-Xmx64m"}}}`,
+			want: []string{`service citizen (module frontend): heap "-Xmx64m" is set on a frontend`}},
+		{name: "parked service with an autoscaler", overrides: `{"services": {"egov-user": {"replicas": 0, "autoscaling": {"max": 4}}}}`,
+			want: []string{"service egov-user (module core): autoscaling is set but replicas is 0"}},
+		{name: "cpu limit below request (upstream's kafka sizing)", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.Resources = Resources{Requests: ResourceList{CPU: "2000m", Memory: "1408Mi"},
+				Limits: ResourceList{CPU: "500m", Memory: "1408Mi"}}
+		}, want: []string{"backbone.kafka (kafka-v2): cpu limit 500m is below the request 2000m (allowed: limit >= request)"}},
+		{name: "kafka replication above the broker count", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.Replicas = 1
+		}, want: []string{"backbone.kafka: replicationFactor 2 is out of range (allowed: 1..replicas, here 1)"}},
+		{name: "gateway removed while services route through it", mutate: func(t *testing.T, c *Catalogue) {
+			findModule(t, c, "gateway").Services[0].Role = ""
+		}, want: []string{"module gateway: enabled services route through the gateway (viaZuul) but no enabled service has role gateway"}},
+	}
+	if len(cases) < 15 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := mustDefault(t)
+			if tc.mutate != nil {
+				tc.mutate(t, base)
+			}
+			js := tc.overrides
+			if tc.build != nil {
+				js = tc.build(t)
+			}
+			o, err := ParseOverrides([]byte(js))
+			if err != nil {
+				t.Fatalf("ParseOverrides(%s): %v", js, err)
+			}
+			r, err := Resolve(base, o)
+			if err == nil {
+				t.Fatal("Resolve accepted a malformed catalogue")
+			}
+			if r != nil {
+				t.Error("Resolve returned a Resolved along with an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestAllErrorsAreReportedInAStableOrder(t *testing.T) {
+	js := `{"services": {"egov-user": {"replicas": 99, "cpuRequest": "fast"}, "citizen": {"tag": "-x"}},
+		"modules": {"nope": {"enabled": true}}}`
+	_, first := resolveJSON(t, js)
+	if first == nil {
+		t.Fatal("no error")
+	}
+	var joined interface{ Unwrap() []error }
+	if !errors.As(first, &joined) || len(joined.Unwrap()) != 4 {
+		t.Fatalf("want 4 joined errors, got:\n%v", first)
+	}
+	lines := strings.Split(first.Error(), "\n")
+	for i := 1; i < len(lines); i++ {
+		if lines[i-1] > lines[i] {
+			t.Errorf("errors not sorted: %q before %q", lines[i-1], lines[i])
+		}
+	}
+	for i := 0; i < 5; i++ {
+		if _, again := resolveJSON(t, js); again.Error() != first.Error() {
+			t.Fatalf("error text differs between runs:\n%v\n---\n%v", first, again)
+		}
+	}
+}
+
+func TestJVMSizes(t *testing.T) {
+	cases := map[string]int64{"256m": 256 << 20, "1g": 1 << 30, "1G": 1 << 30, "704M": 704 << 20, "1048576": 1 << 20,
+		"512k": 512 << 10, "": -1, "1.5g": -1, "m": -1}
+	for in, want := range cases {
+		if got := jvmBytes(in); got != want {
+			t.Errorf("jvmBytes(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

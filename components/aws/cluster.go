@@ -1,0 +1,416 @@
+package aws
+
+import (
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ClusterArgs configures a Cluster.
+type ClusterArgs struct {
+	// Name is the EKS cluster's physical name; it must equal NetworkArgs.ClusterName for subnet discovery.
+	// Default: the component's resource name.
+	Name string
+	// VpcId of the network. Required.
+	VpcId pulumi.StringInput
+	// PublicSubnetIds host the public load balancers. Optional (default none: no internet-facing load balancers).
+	PublicSubnetIds pulumi.StringArrayInput
+	// PrivateSubnetIds host the control plane ENIs and the nodes, one per zone. Required.
+	PrivateSubnetIds pulumi.StringArrayInput
+	// KubernetesVersion is the control plane version ("1.<minor>"). Default "1.31".
+	KubernetesVersion string
+	// InstanceType of the nodes. Default "m4.large".
+	InstanceType string
+	// DesiredSize is the initial node count. Default 6.
+	DesiredSize int
+	// MinSize of the node group. Default DesiredSize.
+	MinSize int
+	// MaxSize of the node group. Default DesiredSize+2.
+	MaxSize int
+	// DiskSizeGB is each node's root volume (gp3, encrypted). Default 50, at least 20.
+	DiskSizeGB int
+	// EndpointPublicAccess exposes the Kubernetes API on the internet, limited to PublicAccessCidrs. Default true
+	// (Pulumi itself must reach the API to configure the cluster unless it runs inside the VPC).
+	EndpointPublicAccess *bool
+	// PublicAccessCidrs may reach the public API endpoint. No default: required when the endpoint is public, so the
+	// API is never open to the whole internet by accident (give "0.0.0.0/0" explicitly to mean it).
+	PublicAccessCidrs []string
+	// EndpointPrivateAccess lets nodes reach the API without leaving the VPC. Default true.
+	EndpointPrivateAccess *bool
+	// PrefixDelegation configures the VPC CNI to hand out /28 prefixes, raising pods per node (m4.large: 20 -> 110).
+	// Default true.
+	PrefixDelegation *bool
+	// EnabledLogTypes are the control plane logs sent to CloudWatch (api, audit, authenticator, controllerManager,
+	// scheduler). Default (nil) api, audit, authenticator; an empty non-nil slice disables them.
+	EnabledLogTypes []string
+	// EbsKmsKeyArns are the KMS keys the EBS CSI driver may use for encrypted volumes. Default (empty): any key,
+	// but only through EC2 (kms:ViaService), which covers the keys of Volumes and of StorageClasses.
+	EbsKmsKeyArns pulumi.StringArrayInput
+	// Tags are added to every AWS resource of the cluster. Default none.
+	Tags map[string]string
+}
+
+// Cluster is an EKS control plane with one managed node group and the managed add-ons DIGIT needs.
+type Cluster struct {
+	pulumi.ResourceState
+
+	// Kubeconfig is the JSON kubeconfig (authenticating through `aws eks get-token`), always secret.
+	Kubeconfig  pulumi.StringOutput
+	ClusterName pulumi.StringOutput
+	// OidcProviderArn and OidcProviderUrl (issuer without scheme) are for IRSA trust policies.
+	OidcProviderArn pulumi.StringOutput
+	OidcProviderUrl pulumi.StringOutput
+	// NodeSecurityGroupId is the security group the nodes, and so the pods, actually carry: managed nodes get the
+	// security group EKS creates for the cluster. Allow it in the database's security group.
+	NodeSecurityGroupId pulumi.StringOutput
+	// ClusterSecurityGroupId is the additional control plane security group pulumi-eks creates.
+	ClusterSecurityGroupId pulumi.StringOutput
+	// Ready is what workloads must wait for: the node group and the add-ons.
+	Ready []pulumi.Resource
+
+	// Eks is the underlying pulumi-eks cluster, for callers needing more (e.g. its Kubernetes provider).
+	Eks *eks.Cluster
+}
+
+var (
+	k8sVersionPattern   = regexp.MustCompile(`^1\.[0-9]{2}$`)
+	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	clusterLogTypes     = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+)
+
+func (a *ClusterArgs) validate(name string) error {
+	fail := func(field, f string, v ...any) error { return argError("Cluster", name, field, f, v...) }
+	if a.Name == "" {
+		a.Name = name
+	}
+	if a.KubernetesVersion == "" {
+		a.KubernetesVersion = "1.31"
+	}
+	if a.InstanceType == "" {
+		a.InstanceType = "m4.large"
+	}
+	if a.DesiredSize == 0 {
+		a.DesiredSize = 6
+	}
+	if a.MinSize == 0 {
+		a.MinSize = a.DesiredSize
+	}
+	if a.MaxSize == 0 {
+		a.MaxSize = a.DesiredSize + 2
+	}
+	if a.DiskSizeGB == 0 {
+		a.DiskSizeGB = 50
+	}
+	if a.EnabledLogTypes == nil {
+		a.EnabledLogTypes = []string{"api", "audit", "authenticator"}
+	}
+	if !eksNamePattern.MatchString(a.Name) {
+		return fail("Name", "%q is not a valid EKS cluster name (letters, digits, - and _, at most 100)", a.Name)
+	}
+	if a.VpcId == nil {
+		return fail("VpcId", "required")
+	}
+	if a.PrivateSubnetIds == nil {
+		return fail("PrivateSubnetIds", "required (the nodes run in the private subnets)")
+	}
+	if !k8sVersionPattern.MatchString(a.KubernetesVersion) {
+		return fail("KubernetesVersion", "%q is not a Kubernetes minor version like \"1.31\"", a.KubernetesVersion)
+	}
+	if !instanceTypePattern.MatchString(a.InstanceType) {
+		return fail("InstanceType", "%q is not an EC2 instance type like \"m4.large\"", a.InstanceType)
+	}
+	if a.DesiredSize < 1 {
+		return fail("DesiredSize", "must be at least 1, got %d", a.DesiredSize)
+	}
+	if a.MinSize < 1 || a.MinSize > a.DesiredSize {
+		return fail("MinSize", "must be between 1 and DesiredSize (%d), got %d", a.DesiredSize, a.MinSize)
+	}
+	if a.MaxSize < a.DesiredSize {
+		return fail("MaxSize", "must be at least DesiredSize (%d), got %d", a.DesiredSize, a.MaxSize)
+	}
+	if a.DiskSizeGB < 20 || a.DiskSizeGB > 16384 {
+		return fail("DiskSizeGB", "must be between 20 and 16384, got %d", a.DiskSizeGB)
+	}
+	public, private := boolOr(a.EndpointPublicAccess, true), boolOr(a.EndpointPrivateAccess, true)
+	if !public && !private {
+		return fail("EndpointPublicAccess", "the API endpoint must be public, private or both")
+	}
+	if public && len(a.PublicAccessCidrs) == 0 {
+		return fail("PublicAccessCidrs", "required when EndpointPublicAccess is true (give 0.0.0.0/0 explicitly to open the API to the internet)")
+	}
+	for _, c := range a.PublicAccessCidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil || !p.Addr().Is4() || p.Masked() != p {
+			return fail("PublicAccessCidrs", "%q is not an IPv4 CIDR without host bits", c)
+		}
+	}
+	for _, l := range a.EnabledLogTypes {
+		if !slices.Contains(clusterLogTypes, l) {
+			return fail("EnabledLogTypes", "%q is not one of %v", l, clusterLogTypes)
+		}
+	}
+	return nil
+}
+
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// vpcCniPrefixDelegation is the vpc-cni add-on configuration that turns prefix delegation on; WARM_PREFIX_TARGET=1
+// keeps one spare /28 per node so pod start-up does not wait for an ENI call.
+const vpcCniPrefixDelegation = `{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}`
+
+// NewCluster builds the EKS cluster.
+func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if err := args.validate(name); err != nil {
+		return nil, err
+	}
+	comp := &Cluster{}
+	err := ctx.RegisterComponentResourceV2("digit:aws:Cluster", name, pulumi.Map{
+		"name": pulumi.String(args.Name), "kubernetesVersion": pulumi.String(args.KubernetesVersion),
+		"instanceType": pulumi.String(args.InstanceType), "desiredSize": pulumi.Int(args.DesiredSize),
+	}, comp, opts...)
+	if err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	tags := mergeTags(args.Tags, nil)
+
+	// Envelope encryption of Kubernetes Secrets (DIGIT keeps DB passwords there).
+	key, err := newKey(ctx, name+"-secrets", "EKS secrets encryption for "+args.Name, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	nodeRole, err := iam.NewRole(ctx, name+"-node", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRoleForService("ec2.amazonaws.com")),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	var nodePolicies []pulumi.Resource
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
+		"AmazonSSMManagedInstanceCore"} {
+		att, err := iam.NewRolePolicyAttachment(ctx, name+"-node-"+p, &iam.RolePolicyAttachmentArgs{
+			Role: nodeRole.Name, PolicyArn: pulumi.String(managedPolicy(p)),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		nodePolicies = append(nodePolicies, att)
+	}
+
+	var publicCidrs pulumi.StringArrayInput
+	if len(args.PublicAccessCidrs) > 0 {
+		publicCidrs = pulumi.ToStringArray(args.PublicAccessCidrs)
+	}
+	cluster, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
+		Name:                         pulumi.String(args.Name),
+		Version:                      pulumi.String(args.KubernetesVersion),
+		VpcId:                        args.VpcId,
+		PublicSubnetIds:              args.PublicSubnetIds,
+		PrivateSubnetIds:             args.PrivateSubnetIds,
+		NodeAssociatePublicIpAddress: ptr(false),
+		// pulumi-eks v2's default node group uses launch configurations, which new AWS accounts cannot create.
+		SkipDefaultNodeGroup: ptr(true),
+		// The vpc-cni add-on below manages the CNI; pulumi-eks must not apply its own manifest over it.
+		UseDefaultVpcCni:       ptr(true),
+		CreateOidcProvider:     pulumi.Bool(true),
+		EncryptionConfigKeyArn: key.Arn,
+		EnabledClusterLogTypes: pulumi.ToStringArray(args.EnabledLogTypes),
+		EndpointPublicAccess:   pulumi.Bool(boolOr(args.EndpointPublicAccess, true)),
+		EndpointPrivateAccess:  pulumi.Bool(boolOr(args.EndpointPrivateAccess, true)),
+		PublicAccessCidrs:      publicCidrs,
+		// With the default CONFIG_MAP authentication the node role must be in aws-auth, or nodes never join.
+		InstanceRoles: iam.RoleArray{nodeRole},
+		Tags:          tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	clusterName := cluster.EksCluster.Name()
+	oidc := cluster.Core.OidcProvider()
+
+	addon := func(addonName string, extra *awseks.AddonArgs, deps ...pulumi.Resource) (*awseks.Addon, error) {
+		a := awseks.AddonArgs{}
+		if extra != nil {
+			a = *extra
+		}
+		a.ClusterName = clusterName
+		a.AddonName = pulumi.String(addonName)
+		// The cluster already runs self-managed copies of vpc-cni, kube-proxy and coredns; the add-on adopts them.
+		a.ResolveConflictsOnCreate = pulumi.String("OVERWRITE")
+		a.ResolveConflictsOnUpdate = pulumi.String("OVERWRITE")
+		a.Tags = tags
+		return awseks.NewAddon(ctx, name+"-"+addonName, &a, parent, pulumi.DependsOn(deps))
+	}
+
+	var cniConfig pulumi.StringPtrInput
+	if boolOr(args.PrefixDelegation, true) {
+		cniConfig = pulumi.String(vpcCniPrefixDelegation)
+	}
+	vpcCni, err := addon("vpc-cni", &awseks.AddonArgs{ConfigurationValues: cniConfig})
+	if err != nil {
+		return nil, err
+	}
+	kubeProxy, err := addon("kube-proxy", nil)
+	if err != nil {
+		return nil, err
+	}
+
+	// Nodes compute their pod capacity when they boot: the CNI configuration must be in place first.
+	nodeGroup, err := newNodeGroup(ctx, name, args, cluster, nodeRole, tags, parent,
+		append([]pulumi.Resource{vpcCni, kubeProxy}, nodePolicies...))
+	if err != nil {
+		return nil, err
+	}
+
+	// coredns and the CSI controller are Deployments: they only become healthy once there are nodes.
+	coreDNS, err := addon("coredns", nil, nodeGroup)
+	if err != nil {
+		return nil, err
+	}
+	csiRole, err := newEbsCsiRole(ctx, name, oidc, args.EbsKmsKeyArns, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+	ebsCsi, err := addon("aws-ebs-csi-driver", &awseks.AddonArgs{ServiceAccountRoleArn: csiRole.Arn}, nodeGroup, csiRole)
+	if err != nil {
+		return nil, err
+	}
+
+	comp.Eks = cluster
+	comp.Kubeconfig = pulumi.ToSecret(cluster.KubeconfigJson).(pulumi.StringOutput)
+	comp.ClusterName = clusterName
+	comp.OidcProviderArn = oidc.Arn()
+	comp.OidcProviderUrl = oidc.Url()
+	comp.NodeSecurityGroupId = cluster.EksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
+	comp.ClusterSecurityGroupId = cluster.ClusterSecurityGroup.ApplyT(func(sg *ec2.SecurityGroup) pulumi.IDOutput {
+		return sg.ID()
+	}).(pulumi.IDOutput).ToStringOutput()
+	comp.Ready = []pulumi.Resource{nodeGroup, vpcCni, kubeProxy, coreDNS, ebsCsi}
+	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"kubeconfig":             comp.Kubeconfig,
+		"clusterName":            comp.ClusterName,
+		"oidcProviderArn":        comp.OidcProviderArn,
+		"oidcProviderUrl":        comp.OidcProviderUrl,
+		"nodeSecurityGroupId":    comp.NodeSecurityGroupId,
+		"clusterSecurityGroupId": comp.ClusterSecurityGroupId,
+	})
+}
+
+// newNodeGroup creates the managed node group through a launch template, which is the only way to require IMDSv2
+// with a hop limit of 2 (pods behind the node's network namespace need the second hop). With a launch template the
+// node group may not set a disk size, so the root volume is declared in the template.
+func newNodeGroup(ctx *pulumi.Context, name string, args ClusterArgs, cluster *eks.Cluster, role *iam.Role,
+	tags pulumi.StringMap, parent pulumi.ResourceOption, deps []pulumi.Resource,
+) (*eks.ManagedNodeGroup, error) {
+	lt, err := ec2.NewLaunchTemplate(ctx, name+"-nodes", &ec2.LaunchTemplateArgs{
+		Description: pulumi.String("EKS nodes of " + args.Name),
+		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(2),
+		},
+		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
+			DeviceName: pulumi.String("/dev/xvda"), // root device of the AL2023 EKS AMIs
+			Ebs: ec2.LaunchTemplateBlockDeviceMappingEbsArgs{
+				VolumeSize:          pulumi.Int(args.DiskSizeGB),
+				VolumeType:          pulumi.String("gp3"),
+				Encrypted:           pulumi.String("true"),
+				DeleteOnTermination: pulumi.String("true"),
+			},
+		}},
+		TagSpecifications: ec2.LaunchTemplateTagSpecificationArray{
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: tags},
+			ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: tags},
+		},
+		UpdateDefaultVersion: pulumi.Bool(true),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	return eks.NewManagedNodeGroup(ctx, name+"-nodes", &eks.ManagedNodeGroupArgs{
+		Cluster:       cluster,
+		NodeRole:      role,
+		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
+		CapacityType:  pulumi.String("ON_DEMAND"),
+		InstanceTypes: pulumi.ToStringArray([]string{args.InstanceType}),
+		SubnetIds:     args.PrivateSubnetIds,
+		ScalingConfig: awseks.NodeGroupScalingConfigArgs{
+			DesiredSize: pulumi.Int(args.DesiredSize),
+			MinSize:     pulumi.Int(args.MinSize),
+			MaxSize:     pulumi.Int(args.MaxSize),
+		},
+		LaunchTemplate: awseks.NodeGroupLaunchTemplateArgs{
+			Id:      lt.ID(),
+			Version: lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput),
+		},
+		Tags: tags,
+	}, parent, pulumi.DependsOn(deps))
+}
+
+// newEbsCsiRole is the IRSA role of the EBS CSI controller.
+func newEbsCsiRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProviderOutput,
+	kmsKeys pulumi.StringArrayInput, tags pulumi.StringMap, parent pulumi.ResourceOption,
+) (*iam.Role, error) {
+	role, err := iam.NewRole(ctx, name+"-ebs-csi", &iam.RoleArgs{
+		AssumeRolePolicy: irsaTrustPolicy(oidc.Arn(), oidc.Url(), "kube-system", "ebs-csi-controller-sa"),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AmazonEBSCSIDriverPolicy")),
+	}, parent); err != nil {
+		return nil, err
+	}
+	if kmsKeys == nil {
+		kmsKeys = pulumi.StringArray{}
+	}
+	policy := kmsKeys.ToStringArrayOutput().ApplyT(func(keys []string) string {
+		resources := any(keys)
+		var cond map[string]any
+		if len(keys) == 0 {
+			resources = "*"
+			cond = map[string]any{"StringLike": map[string]any{"kms:ViaService": "ec2.*.amazonaws.com"}}
+		}
+		grant := map[string]any{
+			"Effect":    "Allow",
+			"Action":    []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"},
+			"Resource":  resources,
+			"Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
+		}
+		use := map[string]any{
+			"Effect": "Allow",
+			"Action": []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+				"kms:DescribeKey"},
+			"Resource": resources,
+		}
+		if cond != nil {
+			use["Condition"] = cond
+			grant["Condition"].(map[string]any)["StringLike"] = cond["StringLike"]
+		}
+		return mustJSON(map[string]any{"Version": "2012-10-17", "Statement": []any{grant, use}})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-ebs-csi-kms", &iam.RolePolicyArgs{Role: role.ID(), Policy: policy},
+		parent); err != nil {
+		return nil, err
+	}
+	return role, nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,299 @@
+package aws
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/awstest"
+)
+
+var privateIDs = []string{"subnet-priv-a", "subnet-priv-b", "subnet-priv-c"}
+
+func clusterArgs() ClusterArgs {
+	return ClusterArgs{
+		Name:              "digit",
+		VpcId:             pulumi.String("vpc-1"),
+		PublicSubnetIds:   pulumi.ToStringArray([]string{"subnet-pub-a", "subnet-pub-b", "subnet-pub-c"}),
+		PrivateSubnetIds:  pulumi.ToStringArray(privateIDs),
+		PublicAccessCidrs: []string{"203.0.113.0/24"},
+	}
+}
+
+func runCluster(t *testing.T, args ClusterArgs) (*awstest.Mocks, *Cluster) {
+	t.Helper()
+	var c *Cluster
+	m := awstest.New()
+	m.EKSClusterName = args.Name
+	if err := m.Run(func(ctx *pulumi.Context) error {
+		var err error
+		c, err = NewCluster(ctx, "eks", args)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return m, c
+}
+
+func TestClusterControlPlane(t *testing.T) {
+	m, c := runCluster(t, clusterArgs())
+	eks := only(t, m, "eks:index:Cluster")
+	key := only(t, m, "aws:kms/key:Key")
+
+	if !eks.Bool("skipDefaultNodeGroup") {
+		t.Error("the default node group uses launch configurations, which new accounts cannot create")
+	}
+	if !eks.Bool("createOidcProvider") {
+		t.Error("no OIDC provider: IRSA (EBS CSI, filestore) would not work")
+	}
+	if !eks.Bool("useDefaultVpcCni") {
+		t.Error("pulumi-eks would apply its own CNI manifest over the managed vpc-cni add-on")
+	}
+	if eks.String("encryptionConfigKeyArn") != key.Outputs["arn"].StringValue() {
+		t.Errorf("secrets encryption key %q is not the component's KMS key", eks.String("encryptionConfigKeyArn"))
+	}
+	if !key.Bool("enableKeyRotation") {
+		t.Error("KMS key rotation is off")
+	}
+	if got := eks.Strings("enabledClusterLogTypes"); !slices.Equal(got, []string{"api", "audit", "authenticator"}) {
+		t.Errorf("log types %v", got)
+	}
+	if !eks.Bool("endpointPublicAccess") || !eks.Bool("endpointPrivateAccess") {
+		t.Error("default endpoint access must be public and private")
+	}
+	if got := eks.Strings("publicAccessCidrs"); !slices.Equal(got, []string{"203.0.113.0/24"}) {
+		t.Errorf("public access CIDRs %v", got)
+	}
+	if eks.String("version") != "1.31" || eks.String("name") != "digit" {
+		t.Errorf("version %q name %q", eks.String("version"), eks.String("name"))
+	}
+	if !slices.Equal(eks.Strings("privateSubnetIds"), privateIDs) {
+		t.Errorf("private subnets %v", eks.Strings("privateSubnetIds"))
+	}
+	if eks.Bool("nodeAssociatePublicIpAddress") {
+		t.Error("nodes get public IPs")
+	}
+
+	kc, secret := awstest.AwaitString(t, c.Kubeconfig)
+	if !secret || kc != awstest.Kubeconfig {
+		t.Errorf("Kubeconfig secret=%v value=%q", secret, kc)
+	}
+	if got, _ := awstest.AwaitString(t, c.ClusterName); got != "digit" {
+		t.Errorf("ClusterName %q", got)
+	}
+	if got, _ := awstest.AwaitString(t, c.OidcProviderArn); got != awstest.OidcProviderArn {
+		t.Errorf("OidcProviderArn %q", got)
+	}
+	if got, _ := awstest.AwaitString(t, c.OidcProviderUrl); got != awstest.OidcIssuerHost {
+		t.Errorf("OidcProviderUrl %q", got)
+	}
+	// Managed nodes carry the EKS-created cluster security group; that is the group the database must allow.
+	if got, _ := awstest.AwaitString(t, c.NodeSecurityGroupId); got != awstest.EKSClusterSecurityGroupID {
+		t.Errorf("NodeSecurityGroupId %q, want the EKS cluster security group", got)
+	}
+	if got, _ := awstest.AwaitString(t, c.ClusterSecurityGroupId); got != awstest.ControlPlaneSecurityGroupID {
+		t.Errorf("ClusterSecurityGroupId %q", got)
+	}
+	assertAllParented(t, m, "digit:aws:Cluster")
+}
+
+func TestClusterNodeGroup(t *testing.T) {
+	m, c := runCluster(t, clusterArgs())
+	ng := only(t, m, "eks:index:ManagedNodeGroup")
+	lt := only(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
+
+	if ng.String("amiType") != "AL2023_x86_64_STANDARD" {
+		t.Errorf("AMI type %q", ng.String("amiType"))
+	}
+	if got := ng.Strings("instanceTypes"); !slices.Equal(got, []string{"m4.large"}) {
+		t.Errorf("instance types %v", got)
+	}
+	if d, mn, mx := ng.Int("scalingConfig", "desiredSize"), ng.Int("scalingConfig", "minSize"),
+		ng.Int("scalingConfig", "maxSize"); d != 6 || mn != 6 || mx != 8 {
+		t.Errorf("scaling %d/%d/%d, want desired 6 min 6 max 8", d, mn, mx)
+	}
+	if !slices.Equal(ng.Strings("subnetIds"), privateIDs) {
+		t.Errorf("node subnets %v, want the private subnets of all zones", ng.Strings("subnetIds"))
+	}
+	if ng.Has("diskSize") {
+		t.Error("diskSize conflicts with a launch template; AWS rejects the node group")
+	}
+	if ng.String("launchTemplate", "id") != lt.ID || ng.String("launchTemplate", "version") != "1" {
+		t.Errorf("node group launch template %v, want %s version 1", ng.Get("launchTemplate"), lt.ID)
+	}
+	if lt.String("metadataOptions", "httpTokens") != "required" {
+		t.Error("IMDSv2 not required")
+	}
+	if lt.Int("metadataOptions", "httpPutResponseHopLimit") != 2 {
+		t.Errorf("hop limit %d, want 2", lt.Int("metadataOptions", "httpPutResponseHopLimit"))
+	}
+	if lt.String("blockDeviceMappings", "0", "deviceName") != "/dev/xvda" ||
+		lt.Int("blockDeviceMappings", "0", "ebs", "volumeSize") != 50 ||
+		lt.String("blockDeviceMappings", "0", "ebs", "encrypted") != "true" ||
+		lt.String("blockDeviceMappings", "0", "ebs", "volumeType") != "gp3" {
+		t.Errorf("root volume %v, want 50 GiB encrypted gp3 on /dev/xvda", lt.Get("blockDeviceMappings"))
+	}
+	if lt.Has("imageId") || lt.Has("userData") {
+		t.Error("the launch template must leave the AMI to the node group's amiType")
+	}
+
+	role := m.MustFind(t, "aws:iam/role:Role", "eks-node")
+	if v := ng.Get("nodeRole"); !v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != role.URN {
+		t.Errorf("node group role %v, want %s", v, role.URN)
+	}
+	if v := only(t, m, "eks:index:Cluster").Get("instanceRoles", "0"); !v.IsResourceReference() ||
+		string(v.ResourceReferenceValue().URN) != role.URN {
+		t.Errorf("node role is not in the cluster's instanceRoles (aws-auth), nodes would not join: %v", v)
+	}
+	var policies []string
+	for _, a := range m.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		if a.String("role") == role.Outputs["name"].StringValue() {
+			policies = append(policies, a.String("policyArn"))
+		}
+	}
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
+		"AmazonSSMManagedInstanceCore"} {
+		if !slices.Contains(policies, "arn:aws:iam::aws:policy/"+p) {
+			t.Errorf("node role lacks %s (has %v)", p, policies)
+		}
+	}
+	vpcCni := m.MustFind(t, "aws:eks/addon:Addon", "eks-vpc-cni")
+	if !slices.Contains(ng.DependsOn, vpcCni.URN) {
+		t.Error("the node group must wait for the vpc-cni configuration (max pods is fixed at boot)")
+	}
+	if len(c.Ready) != 5 {
+		t.Errorf("Ready has %d resources, want node group + 4 add-ons", len(c.Ready))
+	}
+}
+
+func TestClusterAddons(t *testing.T) {
+	m, _ := runCluster(t, clusterArgs())
+	addons := map[string]awstest.Resource{}
+	for _, a := range m.ByType("aws:eks/addon:Addon") {
+		addons[a.String("addonName")] = a
+		if a.String("clusterName") != "digit" {
+			t.Errorf("add-on %s targets cluster %q", a.Name, a.String("clusterName"))
+		}
+	}
+	for _, n := range []string{"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"} {
+		if _, ok := addons[n]; !ok {
+			t.Errorf("missing add-on %s", n)
+		}
+	}
+	var cfg struct {
+		Env map[string]string `json:"env"`
+	}
+	if err := json.Unmarshal([]byte(addons["vpc-cni"].String("configurationValues")), &cfg); err != nil {
+		t.Fatalf("vpc-cni configuration: %v", err)
+	}
+	if cfg.Env["ENABLE_PREFIX_DELEGATION"] != "true" || cfg.Env["WARM_PREFIX_TARGET"] != "1" {
+		t.Errorf("vpc-cni env %v: prefix delegation off, 6 m4.large cannot hold the catalogue", cfg.Env)
+	}
+
+	csi := addons["aws-ebs-csi-driver"]
+	role := m.MustFind(t, "aws:iam/role:Role", "eks-ebs-csi")
+	if csi.String("serviceAccountRoleArn") != role.Outputs["arn"].StringValue() {
+		t.Errorf("EBS CSI add-on role %q, want the IRSA role", csi.String("serviceAccountRoleArn"))
+	}
+	trust := role.JSON(t, "assumeRolePolicy").(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	if trust["Principal"].(map[string]any)["Federated"] != awstest.OidcProviderArn ||
+		trust["Action"] != "sts:AssumeRoleWithWebIdentity" {
+		t.Errorf("EBS CSI trust %v", trust)
+	}
+	cond := trust["Condition"].(map[string]any)["StringEquals"].(map[string]any)
+	if cond[awstest.OidcIssuerHost+":sub"] != "system:serviceaccount:kube-system:ebs-csi-controller-sa" ||
+		cond[awstest.OidcIssuerHost+":aud"] != "sts.amazonaws.com" {
+		t.Errorf("EBS CSI trust condition %v: any service account could assume the role", cond)
+	}
+	found := false
+	for _, a := range m.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+		if a.String("role") == role.Outputs["name"].StringValue() &&
+			a.String("policyArn") == "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("EBS CSI role lacks AmazonEBSCSIDriverPolicy")
+	}
+	kms := m.MustFind(t, "aws:iam/rolePolicy:RolePolicy", "eks-ebs-csi-kms").JSON(t, "policy").(map[string]any)
+	if len(kms["Statement"].([]any)) != 2 {
+		t.Errorf("EBS CSI KMS policy %v", kms)
+	}
+}
+
+func TestClusterOptionsFollowArgs(t *testing.T) {
+	args := clusterArgs()
+	args.PrefixDelegation = ptr(false)
+	args.EndpointPublicAccess = ptr(false)
+	args.PublicAccessCidrs = nil
+	args.InstanceType = "m5.xlarge"
+	args.DesiredSize, args.MinSize, args.MaxSize = 3, 2, 5
+	args.DiskSizeGB = 80
+	args.EnabledLogTypes = []string{}
+	m, _ := runCluster(t, args)
+	if v := m.MustFind(t, "aws:eks/addon:Addon", "eks-vpc-cni"); v.Has("configurationValues") {
+		t.Errorf("prefix delegation off but vpc-cni configured: %s", v.String("configurationValues"))
+	}
+	eks := only(t, m, "eks:index:Cluster")
+	if eks.Bool("endpointPublicAccess") || eks.Has("publicAccessCidrs") {
+		t.Error("endpoint still public")
+	}
+	if len(eks.Strings("enabledClusterLogTypes")) != 0 {
+		t.Errorf("log types %v, want none", eks.Strings("enabledClusterLogTypes"))
+	}
+	ng := only(t, m, "eks:index:ManagedNodeGroup")
+	if ng.Strings("instanceTypes")[0] != "m5.xlarge" || ng.Int("scalingConfig", "desiredSize") != 3 ||
+		ng.Int("scalingConfig", "minSize") != 2 || ng.Int("scalingConfig", "maxSize") != 5 {
+		t.Errorf("node group %v %v", ng.Strings("instanceTypes"), ng.Get("scalingConfig"))
+	}
+	if got := only(t, m, "aws:ec2/launchTemplate:LaunchTemplate").Int("blockDeviceMappings", "0", "ebs", "volumeSize"); got != 80 {
+		t.Errorf("disk %d GiB, want 80", got)
+	}
+}
+
+func TestClusterEbsKmsKeysRestrictPolicy(t *testing.T) {
+	args := clusterArgs()
+	args.EbsKmsKeyArns = pulumi.ToStringArray([]string{"arn:aws:kms:ap-south-1:123456789012:key/abc"})
+	m, _ := runCluster(t, args)
+	doc := m.MustFind(t, "aws:iam/rolePolicy:RolePolicy", "eks-ebs-csi-kms").JSON(t, "policy").(map[string]any)
+	for _, s := range doc["Statement"].([]any) {
+		res := s.(map[string]any)["Resource"]
+		if list, ok := res.([]any); !ok || len(list) != 1 || list[0] != "arn:aws:kms:ap-south-1:123456789012:key/abc" {
+			t.Errorf("statement resource %v, want only the given key", res)
+		}
+	}
+}
+
+func TestClusterArgErrors(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		edit  func(*ClusterArgs)
+	}{
+		{"Name", func(a *ClusterArgs) { a.Name = "-bad" }},
+		{"VpcId", func(a *ClusterArgs) { a.VpcId = nil }},
+		{"PrivateSubnetIds", func(a *ClusterArgs) { a.PrivateSubnetIds = nil }},
+		{"KubernetesVersion", func(a *ClusterArgs) { a.KubernetesVersion = "v1.31" }},
+		{"InstanceType", func(a *ClusterArgs) { a.InstanceType = "large" }},
+		{"DesiredSize", func(a *ClusterArgs) { a.DesiredSize = -1 }},
+		{"MinSize", func(a *ClusterArgs) { a.MinSize = 7 }},
+		{"MaxSize", func(a *ClusterArgs) { a.MaxSize = 5 }},
+		{"DiskSizeGB", func(a *ClusterArgs) { a.DiskSizeGB = 10 }},
+		{"PublicAccessCidrs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }},
+		{"PublicAccessCidrs", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"203.0.113.5/24"} }},
+		{"EndpointPublicAccess", func(a *ClusterArgs) {
+			a.EndpointPublicAccess, a.EndpointPrivateAccess = ptr(false), ptr(false)
+		}},
+		{"EnabledLogTypes", func(a *ClusterArgs) { a.EnabledLogTypes = []string{"kubelet"} }},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			args := clusterArgs()
+			tc.edit(&args)
+			expectArgError(t, tc.field, func(ctx *pulumi.Context) error {
+				_, err := NewCluster(ctx, "eks", args)
+				return err
+			})
+		})
+	}
+}

@@ -1,0 +1,253 @@
+package aws
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/awstest"
+)
+
+func dbArgs() DatabaseArgs {
+	return DatabaseArgs{
+		VpcId:                   pulumi.String("vpc-1"),
+		SubnetIds:               pulumi.ToStringArray(privateIDs),
+		AllowedSecurityGroupIds: []pulumi.StringInput{pulumi.String(awstest.EKSClusterSecurityGroupID)},
+	}
+}
+
+func runDB(t *testing.T, args DatabaseArgs) (*awstest.Mocks, *Database) {
+	t.Helper()
+	var db *Database
+	m := run(t, func(ctx *pulumi.Context) error {
+		var err error
+		db, err = NewDatabase(ctx, "db", args)
+		return err
+	})
+	return m, db
+}
+
+func TestDatabaseDefaults(t *testing.T) {
+	m, db := runDB(t, dbArgs())
+	inst := only(t, m, "aws:rds/instance:Instance")
+	key := only(t, m, "aws:kms/key:Key")
+
+	if inst.Bool("publiclyAccessible") || !inst.Has("publiclyAccessible") {
+		t.Error("instance must be explicitly not publicly accessible")
+	}
+	if !inst.Bool("storageEncrypted") || inst.String("kmsKeyId") != key.Outputs["arn"].StringValue() {
+		t.Errorf("storage encrypted=%v with key %q, want the component's key", inst.Bool("storageEncrypted"),
+			inst.String("kmsKeyId"))
+	}
+	checks := map[string][2]any{
+		"engine":                     {inst.String("engine"), "postgres"},
+		"engineVersion":              {inst.String("engineVersion"), "15"},
+		"instanceClass":              {inst.String("instanceClass"), "db.t3.medium"},
+		"storageType":                {inst.String("storageType"), "gp3"},
+		"allocatedStorage":           {inst.Int("allocatedStorage"), 20},
+		"maxAllocatedStorage":        {inst.Int("maxAllocatedStorage"), 100},
+		"backupRetentionPeriod":      {inst.Int("backupRetentionPeriod"), 7},
+		"dbName":                     {inst.String("dbName"), "egov"},
+		"username":                   {inst.String("username"), "egov"},
+		"multiAz":                    {inst.Bool("multiAz"), false},
+		"deletionProtection":         {inst.Bool("deletionProtection"), false},
+		"skipFinalSnapshot":          {inst.Bool("skipFinalSnapshot"), true},
+		"copyTagsToSnapshot":         {inst.Bool("copyTagsToSnapshot"), true},
+		"performanceInsightsEnabled": {inst.Bool("performanceInsightsEnabled"), false},
+	}
+	for k, c := range checks {
+		if c[0] != c[1] {
+			t.Errorf("%s = %v, want %v", k, c[0], c[1])
+		}
+	}
+	if inst.Has("finalSnapshotIdentifier") {
+		t.Error("final snapshot identifier without FinalSnapshot")
+	}
+	sg := only(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	if got := inst.Strings("vpcSecurityGroupIds"); !slices.Equal(got, []string{sg.ID}) {
+		t.Errorf("instance security groups %v, want only %s", got, sg.ID)
+	}
+	if inst.String("dbSubnetGroupName") == "" {
+		t.Error("no DB subnet group")
+	}
+	if got := only(t, m, "aws:rds/subnetGroup:SubnetGroup").Strings("subnetIds"); !slices.Equal(got, privateIDs) {
+		t.Errorf("subnet group %v, want the private subnets", got)
+	}
+
+	pg := only(t, m, "aws:rds/parameterGroup:ParameterGroup")
+	if pg.String("family") != "postgres15" {
+		t.Errorf("parameter group family %q, want postgres15", pg.String("family"))
+	}
+	params := map[string]string{}
+	for i := range pg.Len("parameters") {
+		params[pg.String("parameters", itoa(i), "name")] = pg.String("parameters", itoa(i), "value")
+	}
+	if params["rds.force_ssl"] != "1" || params["log_min_duration_statement"] == "" {
+		t.Errorf("parameters %v", params)
+	}
+
+	if got, _ := awstest.AwaitString(t, db.Host); got != inst.Outputs["address"].StringValue() {
+		t.Errorf("Host %q", got)
+	}
+	if port := awstest.Await(t, db.Port).Value; port != 5432 {
+		t.Errorf("Port %v", port)
+	}
+	if got, _ := awstest.AwaitString(t, db.DBName); got != "egov" {
+		t.Errorf("DBName %q", got)
+	}
+	if got, _ := awstest.AwaitString(t, db.Username); got != "egov" {
+		t.Errorf("Username %q", got)
+	}
+	assertAllParented(t, m, "digit:aws:Database")
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestDatabaseSecurityGroupOnlyAllowsPostgresFromGivenGroups(t *testing.T) {
+	m, _ := runDB(t, dbArgs())
+	sg := only(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	if sg.Len("ingress") != 0 {
+		t.Errorf("inline ingress %v: rules must be separate so the instance does not wait for the cluster", sg.Get("ingress"))
+	}
+	rule := only(t, m, "aws:ec2/securityGroupRule:SecurityGroupRule")
+	if rule.String("type") != "ingress" || rule.String("protocol") != "tcp" || rule.Int("fromPort") != 5432 ||
+		rule.Int("toPort") != 5432 {
+		t.Errorf("rule %v, want ingress tcp 5432 only", rule.Get())
+	}
+	if got := rule.String("sourceSecurityGroupId"); got != awstest.EKSClusterSecurityGroupID {
+		t.Errorf("rule source %q", got)
+	}
+	if rule.Has("cidrBlocks") && len(rule.Strings("cidrBlocks")) > 0 {
+		t.Errorf("CIDR ingress %v", rule.Strings("cidrBlocks"))
+	}
+	if !sg.Has("egress") || sg.Len("egress") != 0 {
+		t.Errorf("egress %v: want an explicit empty list, so AWS's default allow-all egress is removed", sg.Get("egress"))
+	}
+	if sg.Len("egress") != 0 {
+		t.Errorf("egress rules %v", sg.Get("egress"))
+	}
+	if sg.String("vpcId") != "vpc-1" {
+		t.Errorf("security group in VPC %q", sg.String("vpcId"))
+	}
+}
+
+func TestDatabaseGivenPasswordStaysSecret(t *testing.T) {
+	args := dbArgs()
+	args.Password = pulumi.String("s3cret-Passw0rd") // a plain, non-secret input on purpose
+	m, db := runDB(t, args)
+	inst := only(t, m, "aws:rds/instance:Instance")
+	if !inst.IsSecretInput("password") || inst.String("password") != "s3cret-Passw0rd" {
+		t.Error("password input is not a secret")
+	}
+	if inst.Bool("manageMasterUserPassword") {
+		t.Error("RDS-managed password requested although a password was given")
+	}
+	pw, secret := awstest.AwaitString(t, db.Password)
+	if !secret || pw != "s3cret-Passw0rd" {
+		t.Errorf("Password output secret=%v value ok=%v", secret, pw == "s3cret-Passw0rd")
+	}
+	if n := len(m.Calls("aws:secretsmanager/getSecretVersion:getSecretVersion")); n != 0 {
+		t.Errorf("%d Secrets Manager lookups with a given password", n)
+	}
+}
+
+func TestDatabaseManagedPassword(t *testing.T) {
+	m, db := runDB(t, dbArgs())
+	inst := only(t, m, "aws:rds/instance:Instance")
+	if !inst.Bool("manageMasterUserPassword") || inst.Has("password") {
+		t.Errorf("managed password: manage=%v password set=%v", inst.Bool("manageMasterUserPassword"), inst.Has("password"))
+	}
+	if inst.String("masterUserSecretKmsKeyId") != only(t, m, "aws:kms/key:Key").Outputs["arn"].StringValue() {
+		t.Error("master user secret not encrypted with the component's key")
+	}
+	pw, secret := awstest.AwaitString(t, db.Password)
+	if !secret {
+		t.Error("Password output is not secret")
+	}
+	if pw != awstest.ManagedPassword {
+		t.Errorf("Password is not the managed secret's password field")
+	}
+	calls := m.Calls("aws:secretsmanager/getSecretVersion:getSecretVersion")
+	if len(calls) != 1 {
+		t.Fatalf("%d Secrets Manager lookups, want 1", len(calls))
+	}
+	want := inst.Outputs["masterUserSecrets"].ArrayValue()[0].ObjectValue()["secretArn"].StringValue()
+	if got := awstest.Walk(calls[0].Args["secretId"]).StringValue(); got != want {
+		t.Errorf("looked up secret %q, want the instance's master user secret %q", got, want)
+	}
+}
+
+func TestDatabaseOptionsFollowArgs(t *testing.T) {
+	args := dbArgs()
+	args.MultiAZ = true
+	args.DeletionProtection = true
+	args.FinalSnapshot = true
+	args.Protect = true
+	args.EngineVersion = "16.3"
+	args.AllocatedStorageGB, args.MaxAllocatedStorageGB = 50, 200
+	args.AllowNonSSL = true
+	m, _ := runDB(t, args)
+	inst := only(t, m, "aws:rds/instance:Instance")
+	if !inst.Bool("multiAz") || !inst.Bool("deletionProtection") {
+		t.Error("multiAz / deletionProtection not applied")
+	}
+	if inst.Bool("skipFinalSnapshot") || inst.String("finalSnapshotIdentifier") != "db-final" {
+		t.Errorf("final snapshot: skip=%v id=%q", inst.Bool("skipFinalSnapshot"), inst.String("finalSnapshotIdentifier"))
+	}
+	if inst.Int("allocatedStorage") != 50 || inst.Int("maxAllocatedStorage") != 200 {
+		t.Error("storage sizes not applied")
+	}
+	if f := only(t, m, "aws:rds/parameterGroup:ParameterGroup").String("family"); f != "postgres16" {
+		t.Errorf("family %q, want postgres16", f)
+	}
+	for _, r := range []string{"aws:rds/instance:Instance", "aws:kms/key:Key"} {
+		if !only(t, m, r).Protect {
+			t.Errorf("%s not protected", r)
+		}
+	}
+	for _, r := range m.Resources() {
+		if r.RetainOnDelete {
+			t.Errorf("%s %s retained on delete", r.Type, r.Name)
+		}
+	}
+}
+
+func TestDatabaseUnprotectedByDefault(t *testing.T) {
+	m, _ := runDB(t, dbArgs())
+	for _, r := range m.Resources() {
+		if r.Protect {
+			t.Errorf("%s %s protected without Protect", r.Type, r.Name)
+		}
+	}
+}
+
+func TestDatabaseArgErrors(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		edit  func(*DatabaseArgs)
+	}{
+		{"VpcId", func(a *DatabaseArgs) { a.VpcId = nil }},
+		{"SubnetIds", func(a *DatabaseArgs) { a.SubnetIds = nil }},
+		{"AllowedSecurityGroupIds", func(a *DatabaseArgs) { a.AllowedSecurityGroupIds = nil }},
+		{"EngineVersion", func(a *DatabaseArgs) { a.EngineVersion = "fifteen" }},
+		{"InstanceClass", func(a *DatabaseArgs) { a.InstanceClass = "t3.medium" }},
+		{"InstanceClass", func(a *DatabaseArgs) { a.InstanceClass = "db.T3.medium" }},
+		{"AllocatedStorageGB", func(a *DatabaseArgs) { a.AllocatedStorageGB = 10 }},
+		{"MaxAllocatedStorageGB", func(a *DatabaseArgs) { a.AllocatedStorageGB, a.MaxAllocatedStorageGB = 50, 40 }},
+		{"BackupRetentionDays", func(a *DatabaseArgs) { a.BackupRetentionDays = 36 }},
+		{"DBName", func(a *DatabaseArgs) { a.DBName = "1egov" }},
+		{"Username", func(a *DatabaseArgs) { a.Username = "rdsadmin" }},
+		{"Username", func(a *DatabaseArgs) { a.Username = "e-gov" }},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			args := dbArgs()
+			tc.edit(&args)
+			expectArgError(t, tc.field, func(ctx *pulumi.Context) error {
+				_, err := NewDatabase(ctx, "db", args)
+				return err
+			})
+		})
+	}
+}

@@ -1,0 +1,41 @@
+// Package existing is the cloud layer for a cluster the user already has (on-prem, minikube, kind): nothing is
+// created in a cloud; the Foundation is assembled from config. The cluster comes from a kubeconfig, the database is
+// an external Postgres, backbone disks are dynamic PVCs of a StorageClass.
+package existing
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/infra"
+	"github.com/digit-iac/digit/stacks/config"
+)
+
+// Deploy implements infra.Layer.
+func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) {
+	db := cfg.Database
+	f := &infra.Foundation{
+		Target:      string(config.TargetExisting),
+		ClusterName: pulumi.String(cfg.Stack),
+		Zones:       cfg.Existing.Zones,
+		Database: infra.Database{
+			Host:     pulumi.String(db.Host),
+			Port:     pulumi.Int(db.Port),
+			Name:     pulumi.String(db.Name),
+			User:     pulumi.String(db.User),
+			Password: pulumi.ToSecret(pulumi.String(db.Password.Reveal())).(pulumi.StringOutput),
+		},
+		Storage: infra.Storage{
+			Mode:         infra.StorageDynamic,
+			StorageClass: cfg.Existing.StorageClass,
+		},
+		Capacity: infra.NodeCapacity{
+			InstanceType: cfg.Existing.Nodes.InstanceType,
+			Nodes:        cfg.Existing.Nodes.Count,
+		},
+	}
+	if cfg.Existing.Kubeconfig.IsSet() {
+		f.Kubeconfig = pulumi.ToSecret(pulumi.String(cfg.Existing.Kubeconfig.Reveal())).(pulumi.StringOutput)
+	}
+	f.RegistryURL = cfg.Registry.URL
+	return f, nil
+}

@@ -1,0 +1,583 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/digit-iac/digit/catalogue"
+	"github.com/digit-iac/digit/components/netplan"
+)
+
+// Defaults, documented in the README's config table.
+const (
+	DefaultRegion            = "ap-south-1"
+	DefaultVpcCidr           = "192.168.0.0/16"
+	DefaultInstanceType      = "m4.large"
+	DefaultDesiredNodes      = 6
+	DefaultDiskSizeGB        = 50
+	DefaultKubernetesVersion = "1.31"
+	DefaultDBEngineVersion   = "15"
+	DefaultDBInstanceClass   = "db.t3.medium"
+	DefaultDBStorageGB       = 20
+	DefaultDBMaxStorageGB    = 100
+	DefaultBackupDays        = 7
+	DefaultDBName            = "egov"
+	DefaultDBUser            = "egov"
+	DefaultDBPort            = 5432
+	DefaultVolumeType        = "gp3"
+	DefaultBastionType       = "t2.micro"
+	DefaultStorageClass      = "standard"
+	DefaultTenantID          = "pb"
+	DefaultTimezone          = "Asia/Kolkata"
+)
+
+// DefaultVolumes is the backbone sizing DIGIT publishes (one disk per replica).
+var DefaultVolumes = Volumes{
+	Kafka:               Volume{Replicas: 3, SizeGB: 50, Type: DefaultVolumeType},
+	ElasticsearchData:   Volume{Replicas: 3, SizeGB: 25, Type: DefaultVolumeType},
+	ElasticsearchMaster: Volume{Replicas: 3, SizeGB: 2, Type: DefaultVolumeType},
+	Zookeeper:           Volume{Replicas: 3, SizeGB: 2, Type: DefaultVolumeType},
+}
+
+// keys lists every key under digit: and which targets read it (nil = all).
+var keys = map[string][]Target{
+	"target":            nil,
+	"region":            {TargetAWS},
+	"zones":             nil,
+	"vpcCidr":           {TargetAWS},
+	"natMode":           {TargetAWS},
+	"nodeGroup":         {TargetAWS},
+	"kubernetesVersion": {TargetAWS},
+	"endpointAccess":    {TargetAWS},
+	"registry":          nil,
+	"filestore":         {TargetAWS},
+	"bastion":           {TargetAWS},
+	"database":          nil,
+	"dbPassword":        nil,
+	"volumes":           nil,
+	"tags":              nil,
+	"protect":           nil,
+	"kubeconfig":        {TargetExisting},
+	"storageClass":      {TargetExisting},
+	"nodes":             {TargetExisting},
+	"domain":            nil,
+	"tlsEmail":          nil,
+	"tenantId":          nil,
+	"timezone":          nil,
+	"renderDir":         nil,
+	"catalogue":         nil,
+}
+
+// KnownKeys returns the keys under digit:, sorted (for docs and tests).
+func KnownKeys() []string {
+	out := make([]string, 0, len(keys))
+	for k := range keys {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// loader accumulates every problem so a user fixes their config in one pass, not one error per run.
+type loader struct {
+	src  Source
+	errs []string
+}
+
+func (l *loader) fail(key, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Sprintf("%s:%s: %s", Namespace, key, fmt.Sprintf(format, args...)))
+}
+
+func (l *loader) raw(key string) (string, bool) { return l.src.Get(Namespace + ":" + key) }
+
+func (l *loader) str(key, def string) string {
+	if v, ok := l.raw(key); ok {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+func (l *loader) boolean(key string, def bool) bool {
+	v, ok := l.raw(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		l.fail(key, "%q is not a boolean (true or false)", v)
+		return def
+	}
+	return b
+}
+
+// object decodes a structured key strictly: an unknown field is a typo the user wants to hear about.
+func (l *loader) object(key string, into any) {
+	v, ok := l.raw(key)
+	if !ok {
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(into); err != nil {
+		l.fail(key, "%s", describeJSONError(err))
+	}
+}
+
+func describeJSONError(err error) string {
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) {
+		return fmt.Sprintf("field %q: expected %s, got %s", ute.Field, ute.Type, ute.Value)
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Sprintf("unknown field %s", f)
+	}
+	return msg
+}
+
+func (l *loader) list(key string) []string {
+	v, ok := l.raw(key)
+	if !ok {
+		return nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(v), &out); err != nil {
+		l.fail(key, "must be a list of strings")
+	}
+	return out
+}
+
+func (l *loader) secret(key string) Secret {
+	v, ok := l.raw(key)
+	if !ok || v == "" {
+		return Secret{}
+	}
+	if !l.src.IsSecret(Namespace + ":" + key) {
+		l.fail(key, "is stored in plaintext; set it with `pulumi config set --secret %s:%s <value>`", Namespace, key)
+		return Secret{}
+	}
+	return NewSecret(v)
+}
+
+// Load reads and validates the whole stack config. The returned error lists every problem found, each naming its
+// key; nothing is registered before Load succeeds.
+func Load(src Source, project, stack string) (*Config, error) {
+	l := &loader{src: src}
+	c := &Config{Project: project, Stack: stack}
+
+	c.Target = Target(l.str("target", ""))
+	switch c.Target {
+	case TargetAWS, TargetExisting:
+	case "":
+		l.fail("target", "is required; one of %s", targetList())
+	case "azure":
+		l.fail("target", "azure is not implemented yet; one of %s", targetList())
+	default:
+		l.fail("target", "unknown target %q; one of %s", c.Target, targetList())
+	}
+	l.checkKeys(c.Target)
+
+	c.Tags = map[string]string{}
+	l.object("tags", &c.Tags)
+	c.Protect = l.boolean("protect", false)
+	l.loadDatabase(c)
+	l.loadVolumes(c)
+	l.object("registry", &c.Registry)
+
+	switch c.Target {
+	case TargetAWS:
+		l.loadAWS(c)
+	case TargetExisting:
+		l.loadExisting(c)
+	}
+	l.loadServices(c)
+
+	if len(l.errs) > 0 {
+		sort.Strings(l.errs)
+		return nil, fmt.Errorf("invalid stack config (%d problems):\n  %s", len(l.errs), strings.Join(l.errs, "\n  "))
+	}
+	return c, nil
+}
+
+func targetList() string {
+	s := make([]string, len(Targets))
+	for i, t := range Targets {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (l *loader) checkKeys(target Target) {
+	for _, full := range l.src.Keys() {
+		ns, key, ok := strings.Cut(full, ":")
+		if !ok || ns != Namespace {
+			continue
+		}
+		targets, known := keys[key]
+		if !known {
+			hint := ""
+			if s := closest(key, KnownKeys()); s != "" {
+				hint = fmt.Sprintf(" (did you mean %s:%s?)", Namespace, s)
+			}
+			l.fail(key, "unknown key%s", hint)
+			continue
+		}
+		if targets != nil && target != "" && !containsTarget(targets, target) {
+			l.fail(key, "is not read by target %q (only by %v)", target, targets)
+		}
+	}
+}
+
+func containsTarget(ts []Target, t Target) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// closest returns the known key nearest to a typo, if any is near enough to be a plausible suggestion.
+func closest(key string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := levenshtein(strings.ToLower(key), strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+var (
+	regionRe        = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	instanceTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$`)
+	dbClassRe       = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$`)
+	k8sVersionRe    = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
+	pgVersionRe     = regexp.MustCompile(`^(1[3-7])(\.\d+)?$`)
+	dbIdentifierRe  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	ecrRepoRe       = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	storageClassRe  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	domainRe        = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
+	validVolumeType = map[string]bool{"gp2": true, "gp3": true, "io1": true, "io2": true, "st1": true, "sc1": true}
+)
+
+func (l *loader) loadAWS(c *Config) {
+	a := &c.AWS
+	a.Region = l.str("region", DefaultRegion)
+	if !regionRe.MatchString(a.Region) {
+		l.fail("region", "%q is not an AWS region (e.g. ap-south-1)", a.Region)
+	}
+	a.Zones = l.list("zones")
+	if len(a.Zones) == 0 {
+		a.Zones = []string{a.Region + "a", a.Region + "b", a.Region + "c"}
+	}
+	seen := map[string]bool{}
+	for _, z := range a.Zones {
+		if seen[z] {
+			l.fail("zones", "zone %q is listed twice", z)
+		}
+		seen[z] = true
+		suffix, inRegion := strings.CutPrefix(z, a.Region)
+		if !inRegion || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
+			l.fail("zones", "zone %q is not in region %s (zones look like %sa)", z, a.Region, a.Region)
+		}
+	}
+	if len(a.Zones) > netplan.MaxZones {
+		l.fail("zones", "%d zones given; at most %d are supported", len(a.Zones), netplan.MaxZones)
+	}
+
+	a.VpcCidr = l.str("vpcCidr", DefaultVpcCidr)
+	if p, err := netip.ParsePrefix(a.VpcCidr); err != nil {
+		l.fail("vpcCidr", "%q is not a CIDR (e.g. %s)", a.VpcCidr, DefaultVpcCidr)
+	} else if _, err := netplan.Compute(p, max(1, min(len(a.Zones), netplan.MaxZones))); err != nil {
+		l.fail("vpcCidr", "%v", err)
+	}
+
+	a.NatMode = NatMode(l.str("natMode", string(NatSingle)))
+	if a.NatMode != NatSingle && a.NatMode != NatPerZone {
+		l.fail("natMode", "%q is not a NAT mode; one of single, perZone", a.NatMode)
+	}
+
+	a.NodeGroup = NodeGroup{InstanceType: DefaultInstanceType, Desired: DefaultDesiredNodes, DiskSizeGB: DefaultDiskSizeGB}
+	l.object("nodeGroup", &a.NodeGroup)
+	ng := &a.NodeGroup
+	if ng.Min == 0 {
+		ng.Min = ng.Desired
+	}
+	if ng.Max == 0 {
+		ng.Max = ng.Desired + 2
+	}
+	if !instanceTypeRe.MatchString(ng.InstanceType) {
+		l.fail("nodeGroup", "instanceType %q is not an EC2 instance type (e.g. m4.large)", ng.InstanceType)
+	}
+	if ng.Min < 1 || ng.Desired < 1 || ng.Max < 1 {
+		l.fail("nodeGroup", "min, desired and max must be at least 1 (got %d, %d, %d)", ng.Min, ng.Desired, ng.Max)
+	} else if !(ng.Min <= ng.Desired && ng.Desired <= ng.Max) {
+		l.fail("nodeGroup", "need min <= desired <= max, got min %d, desired %d, max %d", ng.Min, ng.Desired, ng.Max)
+	}
+	if ng.Max > 450 {
+		l.fail("nodeGroup", "max %d exceeds the 450 nodes of an EKS managed node group", ng.Max)
+	}
+	if ng.DiskSizeGB < 20 || ng.DiskSizeGB > 16384 {
+		l.fail("nodeGroup", "diskSizeGb %d must be between 20 and 16384 (AL2023 needs 20 GB)", ng.DiskSizeGB)
+	}
+
+	a.KubernetesVersion = l.str("kubernetesVersion", DefaultKubernetesVersion)
+	if !k8sVersionRe.MatchString(a.KubernetesVersion) {
+		l.fail("kubernetesVersion", "%q is not a supported EKS version (1.28 to 1.39, as \"1.31\")", a.KubernetesVersion)
+	}
+
+	l.object("endpointAccess", &a.EndpointAccess)
+	ea := a.EndpointAccess
+	if !ea.PublicEnabled() && !ea.PrivateEnabled() {
+		l.fail("endpointAccess", "public and private are both off: nobody could reach the Kubernetes API")
+	}
+	for _, cidr := range ea.PublicCidrs {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			l.fail("endpointAccess", "publicCidrs entry %q is not a CIDR", cidr)
+		}
+	}
+	if len(ea.PublicCidrs) > 0 && !ea.PublicEnabled() {
+		l.fail("endpointAccess", "publicCidrs given while public is false")
+	}
+
+	for _, r := range c.Registry.Repositories {
+		if len(r) < 2 || len(r) > 256 || !ecrRepoRe.MatchString(r) {
+			l.fail("registry", "repository %q is not a valid ECR repository name (lowercase, digits, . _ - /)", r)
+		}
+	}
+	if c.Registry.URL != "" {
+		l.fail("registry", "url is only for target existing; on aws the stack's ECR registry is used")
+	}
+	if c.Registry.Mirror && len(c.Registry.Repositories) == 0 {
+		l.fail("registry", "mirror is true but no repositories are created to mirror into")
+	}
+
+	l.object("filestore", &a.Filestore)
+	a.Bastion = Bastion{InstanceType: DefaultBastionType}
+	l.object("bastion", &a.Bastion)
+	if !instanceTypeRe.MatchString(a.Bastion.InstanceType) {
+		l.fail("bastion", "instanceType %q is not an EC2 instance type", a.Bastion.InstanceType)
+	}
+
+	db := &c.Database
+	if db.Host != "" || db.Port != 0 {
+		l.fail("database", "host and port are only for target existing; on aws the program creates the database")
+	}
+	if !dbClassRe.MatchString(db.InstanceClass) {
+		l.fail("database", "instanceClass %q is not an RDS class (e.g. db.t3.medium)", db.InstanceClass)
+	}
+	if db.StorageGB < 20 || db.StorageGB > 65536 {
+		l.fail("database", "storageGb %d must be between 20 and 65536", db.StorageGB)
+	}
+	if db.MaxStorageGB < db.StorageGB {
+		l.fail("database", "maxStorageGb %d is below storageGb %d", db.MaxStorageGB, db.StorageGB)
+	}
+	for role, v := range c.Volumes.Roles() {
+		if !validVolumeType[v.Type] {
+			l.fail("volumes", "%s.type %q is not an EBS volume type (gp3, gp2, io1, io2, st1, sc1)", jsonRole(role), v.Type)
+		}
+	}
+}
+
+func (l *loader) loadExisting(c *Config) {
+	e := &c.Existing
+	e.Kubeconfig = l.secret("kubeconfig")
+	e.StorageClass = l.str("storageClass", DefaultStorageClass)
+	if !storageClassRe.MatchString(e.StorageClass) {
+		l.fail("storageClass", "%q is not a valid StorageClass name", e.StorageClass)
+	}
+	e.Zones = l.list("zones")
+	seen := map[string]bool{}
+	for _, z := range e.Zones {
+		if seen[z] {
+			l.fail("zones", "zone %q is listed twice", z)
+		}
+		seen[z] = true
+	}
+	l.object("nodes", &e.Nodes)
+	if _, ok := l.raw("nodes"); ok {
+		n := e.Nodes
+		if n.Count < 1 {
+			l.fail("nodes", "count must be at least 1")
+		}
+		custom := n.CPU != "" || n.Memory != "" || n.Pods != 0
+		switch {
+		case n.InstanceType != "" && custom:
+			l.fail("nodes", "give either instanceType or cpu/memory/pods, not both")
+		case custom:
+			if q, err := resource.ParseQuantity(n.CPU); err != nil || q.Sign() <= 0 {
+				l.fail("nodes", "cpu %q is not a positive quantity (e.g. \"8\" or \"7500m\")", n.CPU)
+			}
+			if q, err := resource.ParseQuantity(n.Memory); err != nil || q.Sign() <= 0 {
+				l.fail("nodes", "memory %q is not a positive quantity (e.g. 32Gi)", n.Memory)
+			}
+			if n.Pods < 1 {
+				l.fail("nodes", "pods must be at least 1")
+			}
+		case n.InstanceType == "":
+			l.fail("nodes", "give instanceType, or cpu, memory and pods")
+		}
+	}
+	if len(c.Registry.Repositories) > 0 {
+		l.fail("registry", "repositories cannot be created on target existing; give url and mirror")
+	}
+	if c.Registry.Mirror && c.Registry.URL == "" {
+		l.fail("registry", "mirror is true but no url is given")
+	}
+	db := &c.Database
+	if db.Host == "" {
+		l.fail("database", "host is required on target existing (the external Postgres)")
+	}
+	if db.Port == 0 {
+		db.Port = DefaultDBPort
+	}
+	if db.Port < 1 || db.Port > 65535 {
+		l.fail("database", "port %d is not a TCP port", db.Port)
+	}
+	if !db.Password.IsSet() {
+		l.fail("dbPassword", "is required on target existing; set it with `pulumi config set --secret %s:dbPassword <value>`", Namespace)
+	}
+}
+
+func (l *loader) loadDatabase(c *Config) {
+	backup := DefaultBackupDays
+	c.Database = Database{
+		EngineVersion: DefaultDBEngineVersion, InstanceClass: DefaultDBInstanceClass,
+		StorageGB: DefaultDBStorageGB, MaxStorageGB: DefaultDBMaxStorageGB, BackupRetentionDays: &backup,
+		Name: DefaultDBName, User: DefaultDBUser,
+	}
+	if v, ok := l.raw("database"); ok && strings.Contains(v, `"password"`) {
+		l.fail("database", "password must not be written in the database object; use `pulumi config set --secret %s:dbPassword <value>`", Namespace)
+	} else {
+		l.object("database", &c.Database)
+	}
+	db := &c.Database
+	db.Password = l.secret("dbPassword")
+	if !pgVersionRe.MatchString(db.EngineVersion) {
+		l.fail("database", "engineVersion %q is not a supported Postgres version (13 to 17)", db.EngineVersion)
+	}
+	if d := *db.BackupRetentionDays; d < 0 || d > 35 {
+		l.fail("database", "backupRetentionDays %d must be between 0 and 35", d)
+	}
+	if !dbIdentifierRe.MatchString(db.Name) {
+		l.fail("database", "name %q must start with a letter and hold only a-z, 0-9, _", db.Name)
+	}
+	if !dbIdentifierRe.MatchString(db.User) || db.User == "postgres" || db.User == "admin" {
+		l.fail("database", "user %q must start with a letter, hold only a-z, 0-9, _ and not be a reserved name", db.User)
+	}
+	if p := db.Password.Reveal(); p != "" && (len(p) < 8 || strings.ContainsAny(p, `/@" `)) {
+		l.fail("dbPassword", "must be at least 8 characters without / @ \" or spaces (RDS rejects them)")
+	}
+}
+
+func jsonRole(role string) string {
+	switch role {
+	case RoleElasticsearchData:
+		return "elasticsearchData"
+	case RoleElasticsearchMaster:
+		return "elasticsearchMaster"
+	}
+	return role
+}
+
+func (l *loader) loadVolumes(c *Config) {
+	c.Volumes = DefaultVolumes
+	if v, ok := l.raw("volumes"); ok {
+		// Decode over the defaults per role so a stack can change one field of one role.
+		var partial map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(v), &partial); err != nil {
+			l.fail("volumes", "must be an object keyed by kafka, elasticsearchData, elasticsearchMaster, zookeeper")
+		}
+		targets := map[string]*Volume{
+			"kafka": &c.Volumes.Kafka, "elasticsearchData": &c.Volumes.ElasticsearchData,
+			"elasticsearchMaster": &c.Volumes.ElasticsearchMaster, "zookeeper": &c.Volumes.Zookeeper,
+		}
+		for role, raw := range partial {
+			dst, ok := targets[role]
+			if !ok {
+				l.fail("volumes", "unknown role %q; one of kafka, elasticsearchData, elasticsearchMaster, zookeeper", role)
+				continue
+			}
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(dst); err != nil {
+				l.fail("volumes", "%s: %s", role, describeJSONError(err))
+			}
+		}
+	}
+	for role, v := range c.Volumes.Roles() {
+		if v.Replicas < 1 || v.Replicas > 9 {
+			l.fail("volumes", "%s.replicas %d must be between 1 and 9", jsonRole(role), v.Replicas)
+		}
+		if v.SizeGB < 1 || v.SizeGB > 16384 {
+			l.fail("volumes", "%s.sizeGb %d must be between 1 and 16384", jsonRole(role), v.SizeGB)
+		}
+	}
+}
+
+func (l *loader) loadServices(c *Config) {
+	s := &c.Services
+	s.Domain = l.str("domain", "")
+	if s.Domain != "" && !domainRe.MatchString(s.Domain) {
+		l.fail("domain", "%q is not a DNS name (e.g. digit.example.gov.in)", s.Domain)
+	}
+	s.TLSEmail = l.str("tlsEmail", "")
+	if s.Domain != "" && !strings.Contains(s.TLSEmail, "@") {
+		l.fail("tlsEmail", "an ACME account email is required when digit:domain is set")
+	}
+	s.TenantID = l.str("tenantId", DefaultTenantID)
+	if !regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`).MatchString(s.TenantID) {
+		l.fail("tenantId", "%q must be lowercase letters and digits, starting with a letter", s.TenantID)
+	}
+	s.Timezone = l.str("timezone", DefaultTimezone)
+	if !strings.Contains(s.Timezone, "/") && s.Timezone != "UTC" {
+		l.fail("timezone", "%q is not an IANA time zone (e.g. Asia/Kolkata)", s.Timezone)
+	}
+	s.RenderDir = l.str("renderDir", "")
+
+	base, err := catalogue.Default()
+	if err != nil {
+		l.fail("catalogue", "the embedded default catalogue is invalid: %v", err)
+		return
+	}
+	var o catalogue.Overrides
+	if v, ok := l.raw("catalogue"); ok {
+		if o, err = catalogue.ParseOverrides([]byte(v)); err != nil {
+			l.fail("catalogue", "%v", err)
+			return
+		}
+	}
+	if s.Catalogue, err = catalogue.Resolve(base, o); err != nil {
+		l.fail("catalogue", "%v", err)
+	}
+}

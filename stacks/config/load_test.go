@@ -1,0 +1,234 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func awsBase() map[string]string { return map[string]string{"digit:target": "aws"} }
+
+func existingBase() map[string]string {
+	return map[string]string{
+		"digit:target":     "existing",
+		"digit:database":   `{"host":"db.internal","port":5432}`,
+		"digit:dbPassword": "s3cret-pass",
+	}
+}
+
+func load(t *testing.T, values map[string]string, secrets ...string) (*Config, error) {
+	t.Helper()
+	return Load(MapSource{Values: values, Secrets: secrets}, "digit", "test")
+}
+
+func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
+	c, err := load(t, awsBase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.AWS
+	if a.Region != "ap-south-1" || strings.Join(a.Zones, ",") != "ap-south-1a,ap-south-1b,ap-south-1c" {
+		t.Errorf("region/zones defaults: %s %v", a.Region, a.Zones)
+	}
+	if a.NodeGroup.InstanceType != "m4.large" || a.NodeGroup.Desired != 6 || a.NodeGroup.Min != 6 || a.NodeGroup.Max != 8 {
+		t.Errorf("node group defaults: %+v", a.NodeGroup)
+	}
+	if !a.NodeGroup.PrefixDelegationEnabled() || a.NatMode != NatSingle || a.VpcCidr != "192.168.0.0/16" {
+		t.Errorf("network defaults: nat %s cidr %s pd %v", a.NatMode, a.VpcCidr, a.NodeGroup.PrefixDelegationEnabled())
+	}
+	if c.Volumes != DefaultVolumes || c.Volumes.Kafka.SizeGB != 50 || c.Volumes.ElasticsearchData.SizeGB != 25 {
+		t.Errorf("volume defaults: %+v", c.Volumes)
+	}
+	if c.Database.Password.IsSet() || c.Protect || c.Database.MultiAZ {
+		t.Errorf("database defaults: %+v protect %v", c.Database, c.Protect)
+	}
+	if c.Services.Catalogue == nil {
+		t.Fatal("catalogue not resolved")
+	}
+
+	e, err := load(t, existingBase(), "digit:dbPassword")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Database.Port != 5432 || e.Existing.StorageClass != "standard" || e.Database.Password.Reveal() != "s3cret-pass" {
+		t.Errorf("existing defaults: %+v %s", e.Database, e.Existing.StorageClass)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	e, err := load(t, existingBase(), "digit:dbPassword")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprint(e.Database), fmt.Sprintf("%+v", e.Database), fmt.Sprintf("%#v", e.Database), fmt.Sprintf("%v", e)} {
+		if strings.Contains(s, "s3cret-pass") {
+			t.Fatalf("secret printed: %s", s)
+		}
+	}
+}
+
+func TestMalformedConfigs(t *testing.T) {
+	cases := []struct {
+		name    string
+		base    func() map[string]string
+		set     map[string]string
+		secrets []string
+		want    []string // every substring must appear in the error
+	}{
+		{"missing target", func() map[string]string { return map[string]string{} }, nil, nil, []string{"digit:target: is required"}},
+		{"unknown target", awsBase, map[string]string{"digit:target": "gcp"}, nil, []string{"digit:target", `unknown target "gcp"`, "aws, existing"}},
+		{"azure not yet", awsBase, map[string]string{"digit:target": "azure"}, nil, []string{"digit:target", "azure is not implemented"}},
+		{"typo key", awsBase, map[string]string{"digit:vpcCdir": "10.0.0.0/16"}, nil, []string{"digit:vpcCdir: unknown key", "did you mean digit:vpcCidr"}},
+		{"key of other target", awsBase, map[string]string{"digit:storageClass": "gp3"}, nil, []string{"digit:storageClass", `not read by target "aws"`}},
+		{"bad region", awsBase, map[string]string{"digit:region": "mumbai"}, nil, []string{"digit:region", `"mumbai" is not an AWS region`}},
+		{"zone outside region", awsBase, map[string]string{"digit:zones": `["ap-south-1a","us-east-1b"]`}, nil, []string{"digit:zones", `"us-east-1b" is not in region ap-south-1`}},
+		{"duplicate zone", awsBase, map[string]string{"digit:zones": `["ap-south-1a","ap-south-1a"]`}, nil, []string{"digit:zones", `"ap-south-1a" is listed twice`}},
+		{"too many zones", awsBase, map[string]string{"digit:region": "us-east-1", "digit:zones": `["us-east-1a","us-east-1b","us-east-1c","us-east-1d","us-east-1e"]`}, nil, []string{"digit:zones", "at most 4"}},
+		{"zones not a list", awsBase, map[string]string{"digit:zones": `ap-south-1a`}, nil, []string{"digit:zones: must be a list"}},
+		{"cidr unparsable", awsBase, map[string]string{"digit:vpcCidr": "10.0.0/16"}, nil, []string{"digit:vpcCidr", "is not a CIDR"}},
+		{"cidr too small", awsBase, map[string]string{"digit:vpcCidr": "10.0.0.0/24"}, nil, []string{"digit:vpcCidr", "too small"}},
+		{"cidr host bits", awsBase, map[string]string{"digit:vpcCidr": "10.0.0.1/16"}, nil, []string{"digit:vpcCidr", "host bits"}},
+		{"cidr ipv6", awsBase, map[string]string{"digit:vpcCidr": "fd00::/48"}, nil, []string{"digit:vpcCidr", "not an IPv4"}},
+		{"nat mode", awsBase, map[string]string{"digit:natMode": "double"}, nil, []string{"digit:natMode", `"double"`, "single, perZone"}},
+		{"min > desired", awsBase, map[string]string{"digit:nodeGroup": `{"min":7,"desired":6,"max":8}`}, nil, []string{"digit:nodeGroup", "min <= desired <= max", "min 7"}},
+		{"desired > max", awsBase, map[string]string{"digit:nodeGroup": `{"min":2,"desired":9,"max":8}`}, nil, []string{"digit:nodeGroup", "desired 9"}},
+		{"zero nodes", awsBase, map[string]string{"digit:nodeGroup": `{"desired":0,"min":0,"max":0}`}, nil, []string{"digit:nodeGroup", "at least 1"}},
+		{"instance type malformed", awsBase, map[string]string{"digit:nodeGroup": `{"instanceType":"m4-large"}`}, nil, []string{"digit:nodeGroup", `instanceType "m4-large"`}},
+		{"node group typo field", awsBase, map[string]string{"digit:nodeGroup": `{"instanceTyp":"m4.large"}`}, nil, []string{"digit:nodeGroup", `unknown field "instanceTyp"`}},
+		{"node group wrong type", awsBase, map[string]string{"digit:nodeGroup": `{"desired":"six"}`}, nil, []string{"digit:nodeGroup", `"desired"`, "expected int"}},
+		{"disk too small", awsBase, map[string]string{"digit:nodeGroup": `{"diskSizeGb":8}`}, nil, []string{"digit:nodeGroup", "diskSizeGb 8"}},
+		{"k8s version", awsBase, map[string]string{"digit:kubernetesVersion": "1.19"}, nil, []string{"digit:kubernetesVersion", `"1.19"`}},
+		{"endpoint closed", awsBase, map[string]string{"digit:endpointAccess": `{"public":false,"private":false}`}, nil, []string{"digit:endpointAccess", "nobody could reach"}},
+		{"endpoint bad cidr", awsBase, map[string]string{"digit:endpointAccess": `{"publicCidrs":["10.0.0.300/32"]}`}, nil, []string{"digit:endpointAccess", `"10.0.0.300/32" is not a CIDR`}},
+		{"db class malformed", awsBase, map[string]string{"digit:database": `{"instanceClass":"t3.medium"}`}, nil, []string{"digit:database", `instanceClass "t3.medium"`}},
+		{"db storage too small", awsBase, map[string]string{"digit:database": `{"storageGb":5}`}, nil, []string{"digit:database", "storageGb 5"}},
+		{"db max below storage", awsBase, map[string]string{"digit:database": `{"storageGb":100,"maxStorageGb":50}`}, nil, []string{"digit:database", "maxStorageGb 50 is below storageGb 100"}},
+		{"db engine version", awsBase, map[string]string{"digit:database": `{"engineVersion":"9.6"}`}, nil, []string{"digit:database", `engineVersion "9.6"`}},
+		{"db backup retention", awsBase, map[string]string{"digit:database": `{"backupRetentionDays":90}`}, nil, []string{"digit:database", "backupRetentionDays 90"}},
+		{"db reserved user", awsBase, map[string]string{"digit:database": `{"user":"postgres"}`}, nil, []string{"digit:database", `user "postgres"`}},
+		{"db password in object", awsBase, map[string]string{"digit:database": `{"password":"hunter22"}`}, nil, []string{"digit:database", "password must not be written"}},
+		{"plaintext db password", awsBase, map[string]string{"digit:dbPassword": "hunter2222"}, nil, []string{"digit:dbPassword", "plaintext", "--secret"}},
+		{"weak db password", awsBase, map[string]string{"digit:dbPassword": "a@b"}, []string{"digit:dbPassword"}, []string{"digit:dbPassword", "at least 8"}},
+		{"db host on aws", awsBase, map[string]string{"digit:database": `{"host":"x"}`}, nil, []string{"digit:database", "only for target existing"}},
+		{"volume replicas", awsBase, map[string]string{"digit:volumes": `{"kafka":{"replicas":0}}`}, nil, []string{"digit:volumes", "kafka.replicas 0"}},
+		{"volume size", awsBase, map[string]string{"digit:volumes": `{"elasticsearchData":{"sizeGb":0}}`}, nil, []string{"digit:volumes", "elasticsearchData.sizeGb 0"}},
+		{"volume role unknown", awsBase, map[string]string{"digit:volumes": `{"kafak":{"sizeGb":10}}`}, nil, []string{"digit:volumes", `unknown role "kafak"`}},
+		{"volume type", awsBase, map[string]string{"digit:volumes": `{"zookeeper":{"type":"ssd"}}`}, nil, []string{"digit:volumes", `zookeeper.type "ssd"`}},
+		{"volume typo field", awsBase, map[string]string{"digit:volumes": `{"kafka":{"size":10}}`}, nil, []string{"digit:volumes", "kafka", `unknown field "size"`}},
+		{"ecr repo name", awsBase, map[string]string{"digit:registry": `{"repositories":["EgovIO/User"]}`}, nil, []string{"digit:registry", `"EgovIO/User"`}},
+		{"mirror without repos", awsBase, map[string]string{"digit:registry": `{"mirror":true}`}, nil, []string{"digit:registry", "mirror is true"}},
+		{"protect not bool", awsBase, map[string]string{"digit:protect": "yes please"}, nil, []string{"digit:protect", "not a boolean"}},
+		{"tags not a map", awsBase, map[string]string{"digit:tags": `["a"]`}, nil, []string{"digit:tags"}},
+		{"bad domain", awsBase, map[string]string{"digit:domain": "not a domain"}, nil, []string{"digit:domain", "not a DNS name"}},
+		{"domain without email", awsBase, map[string]string{"digit:domain": "digit.example.org"}, nil, []string{"digit:tlsEmail", "required when digit:domain"}},
+		{"bad timezone", awsBase, map[string]string{"digit:timezone": "IST"}, nil, []string{"digit:timezone", `"IST"`}},
+		{"bad tenant", awsBase, map[string]string{"digit:tenantId": "Punjab State"}, nil, []string{"digit:tenantId"}},
+		{"catalogue unknown field", awsBase, map[string]string{"digit:catalogue": `{"modulez":{}}`}, nil, []string{"digit:catalogue", "modulez"}},
+		{"catalogue unknown module", awsBase, map[string]string{"digit:catalogue": `{"modules":{"m_nope":{"enabled":false}}}`}, nil, []string{"digit:catalogue", "m_nope"}},
+		{"existing without host", existingBase, map[string]string{"digit:database": `{}`}, []string{"digit:dbPassword"}, []string{"digit:database", "host is required"}},
+		{"existing without password", existingBase, map[string]string{"digit:dbPassword": ""}, nil, []string{"digit:dbPassword", "required on target existing"}},
+		{"existing plaintext kubeconfig", existingBase, map[string]string{"digit:kubeconfig": "apiVersion: v1"}, []string{"digit:dbPassword"}, []string{"digit:kubeconfig", "plaintext"}},
+		{"existing bad port", existingBase, map[string]string{"digit:database": `{"host":"h","port":70000}`}, []string{"digit:dbPassword"}, []string{"digit:database", "port 70000"}},
+		{"existing bad storage class", existingBase, map[string]string{"digit:storageClass": "Fast_SSD"}, []string{"digit:dbPassword"}, []string{"digit:storageClass", `"Fast_SSD"`}},
+		{"existing aws key", existingBase, map[string]string{"digit:natMode": "single"}, []string{"digit:dbPassword"}, []string{"digit:natMode", `not read by target "existing"`}},
+		{"existing mirror without url", existingBase, map[string]string{"digit:registry": `{"mirror":true}`}, []string{"digit:dbPassword"}, []string{"digit:registry", "no url"}},
+		{"existing nodes count", existingBase, map[string]string{"digit:nodes": `{"count":0}`}, []string{"digit:dbPassword"}, []string{"digit:nodes", "count must be at least 1"}},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("only %d malformed configs", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			values := tc.base()
+			for k, v := range tc.set {
+				if v == "" {
+					delete(values, k)
+					continue
+				}
+				values[k] = v
+			}
+			c, err := load(t, values, tc.secrets...)
+			if err == nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestAllProblemsReportedAtOnce(t *testing.T) {
+	_, err := load(t, map[string]string{
+		"digit:target": "aws", "digit:region": "nowhere", "digit:natMode": "x", "digit:vpcCidr": "bad",
+	})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, k := range []string{"digit:region", "digit:natMode", "digit:vpcCidr"} {
+		if !strings.Contains(err.Error(), k) {
+			t.Errorf("missing %s in %v", k, err)
+		}
+	}
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func TestCommittedStackFilesAreValid(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		src, err := StackFileSource(filepath.Join(repoRoot(), "Pulumi."+stack+".yaml"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(src, "digit", stack)
+		if err != nil {
+			t.Fatalf("%s: %v", stack, err)
+		}
+		switch stack {
+		case "dev":
+			if c.AWS.NatMode != NatSingle || c.Database.MultiAZ || c.Protect || c.Database.DeletionProtection {
+				t.Errorf("dev must be cheap and unprotected: %+v", c)
+			}
+		case "prod":
+			if c.AWS.NatMode != NatPerZone || !c.Database.MultiAZ || !c.Protect || !c.Database.DeletionProtection ||
+				!c.Database.FinalSnapshot || len(c.AWS.Zones) != 3 || c.AWS.NodeGroup.Desired != 6 ||
+				c.AWS.NodeGroup.InstanceType != "m4.large" {
+				t.Errorf("prod shape wrong: %+v", c)
+			}
+		}
+	}
+}
+
+func TestStackFileKeysSeeTypos(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Pulumi.x.yaml")
+	writeFile(t, path, "config:\n  digit:target: aws\n  digit:regoin: ap-south-1\n  aws:region: ap-south-1\n")
+	keys := StackFileKeys(path)
+	if strings.Join(keys, ",") != "aws:region,digit:regoin,digit:target" {
+		t.Fatalf("keys: %v", keys)
+	}
+}
+
+func TestExistingNodesShape(t *testing.T) {
+	for _, tc := range []struct{ nodes, want string }{
+		{`{"count":3,"instanceType":"m5.xlarge","cpu":"4"}`, "not both"},
+		{`{"count":3,"cpu":"lots","memory":"8Gi","pods":110}`, `cpu "lots"`},
+		{`{"count":3,"cpu":"4","memory":"-1Gi","pods":110}`, `memory "-1Gi"`},
+		{`{"count":3,"cpu":"4","memory":"8Gi"}`, "pods must be at least 1"},
+		{`{"count":3}`, "give instanceType, or cpu, memory and pods"},
+	} {
+		v := existingBase()
+		v["digit:nodes"] = tc.nodes
+		_, err := load(t, v, "digit:dbPassword")
+		if err == nil || !strings.Contains(err.Error(), "digit:nodes") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want error with %q, got %v", tc.nodes, tc.want, err)
+		}
+	}
+}

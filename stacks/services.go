@@ -1,0 +1,512 @@
+package stacks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/digit-iac/digit/catalogue"
+	"github.com/digit-iac/digit/components/k8s"
+	"github.com/digit-iac/digit/infra"
+	"github.com/digit-iac/digit/stacks/config"
+)
+
+// flywayLocations is where DIGIT's migration images keep their SQL (upstream egov-config value).
+const flywayLocations = "filesystem:/flyway/sql,filesystem:/flyway/seed"
+
+// filestoreService is the service that gets the cloud's object storage through a workload identity.
+const filestoreService = "egov-filestore"
+
+// DeployServices registers the service layer on the cluster the Foundation describes and returns the stack
+// outputs of both layers.
+func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation) (pulumi.Map, error) {
+	cat := cfg.Services.Catalogue
+	prov, err := newProvider(ctx, cfg, f)
+	if err != nil {
+		return nil, err
+	}
+	opts := []pulumi.ResourceOption{pulumi.Provider(prov)}
+	w := &wiring{ctx: ctx, cfg: cfg, f: f, cat: cat, opts: opts, ready: map[string][]pulumi.Resource{}, outputs: pulumi.Map{}}
+	w.registry = registryFor(cfg, f)
+
+	env, err := k8s.NewEnvironment(ctx, "digit", &k8s.EnvironmentArgs{
+		Namespaces:       w.namespaces(),
+		ConfigNamespaces: w.configNamespaces(),
+		EgovConfig:       w.egovConfig(),
+		ServiceHosts:     w.serviceHosts(),
+		DBUser:           f.Database.User,
+		DBPassword:       f.Database.Password,
+		Version:          cfg.Stack,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	w.env = env.Ready
+
+	for _, m := range cat.Modules() {
+		if err := w.deployModule(m); err != nil {
+			return nil, fmt.Errorf("module %s: %w", m.Name, err)
+		}
+	}
+	w.collectOutputs()
+	return w.outputs, nil
+}
+
+// newProvider builds the Kubernetes provider from the cloud layer's kubeconfig, or one that renders YAML.
+func newProvider(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation) (*kubernetes.Provider, error) {
+	args := &kubernetes.ProviderArgs{}
+	if f.Kubeconfig != nil {
+		args.Kubeconfig = f.Kubeconfig
+	}
+	if cfg.Services.RenderDir != "" {
+		args.RenderYamlToDirectory = pulumi.String(cfg.Services.RenderDir)
+	}
+	return kubernetes.NewProvider(ctx, "k8s", args, pulumi.DependsOn(f.ClusterReady))
+}
+
+// registryFor is the registry images are pulled through: the cloud's when the stack mirrors images, else none
+// (images come from Docker Hub and the other public registries the catalogue names).
+func registryFor(cfg *config.Config, f *infra.Foundation) string {
+	if !cfg.Registry.Mirror {
+		return ""
+	}
+	return f.RegistryURL
+}
+
+type wiring struct {
+	ctx      *pulumi.Context
+	cfg      *config.Config
+	f        *infra.Foundation
+	cat      *catalogue.Resolved
+	opts     []pulumi.ResourceOption
+	registry string
+	env      []pulumi.Resource
+	// ready holds, per deployed module, the workloads a dependent module waits for.
+	ready map[string][]pulumi.Resource
+	// ingressClass is set once the gateway is deployed.
+	ingressClass string
+	tlsSecret    string
+	tlsIssuer    map[string]string
+	// outputs are the stack outputs, filled as the layers are wired.
+	outputs pulumi.Map
+}
+
+// namespaces are every namespace an enabled module or its workloads run in.
+func (w *wiring) namespaces() []string {
+	set := map[string]bool{}
+	for _, m := range w.cat.Modules() {
+		set[m.Namespace] = true
+	}
+	for _, wl := range w.workloads() {
+		set[wl.Namespace] = true
+	}
+	return sortedSet(set)
+}
+
+// configNamespaces are the namespaces with DIGIT services, which read egov-config, egov-service-host and db.
+func (w *wiring) configNamespaces() []string {
+	set := map[string]bool{}
+	for _, m := range w.cat.Modules() {
+		if len(m.Services) > 0 {
+			set[m.Namespace] = true
+		}
+	}
+	return sortedSet(set)
+}
+
+// workloads are the third-party workloads of enabled modules (cert-manager only with a domain).
+func (w *wiring) workloads() []catalogue.Workload {
+	var out []catalogue.Workload
+	for _, wl := range w.cat.Workloads() {
+		if strings.HasPrefix(wl.Name, "cert-manager") && w.cat.Gateway().CertManager.OnlyWithDomain && w.cfg.Services.Domain == "" {
+			continue
+		}
+		out = append(out, wl)
+	}
+	return out
+}
+
+func sortedSet(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// egovConfig is DIGIT's environment-wide ConfigMap, filled from the cloud layer's outputs and the backbone's
+// addresses instead of hand-edited values.
+func (w *wiring) egovConfig() map[string]pulumi.StringInput {
+	db := w.f.Database
+	bb := w.cat.Backbone()
+	kafka := fmt.Sprintf("%s.%s:%d", bb.Kafka.Name, bb.Kafka.Namespace, bb.Kafka.Port)
+	es := fmt.Sprintf("%s.%s", bb.ElasticsearchData.Name, bb.ElasticsearchData.Namespace)
+	domain := w.cfg.Services.Domain
+	fqdn := ""
+	if domain != "" {
+		fqdn = "https://" + domain + "/"
+	}
+	return map[string]pulumi.StringInput{
+		"db-host":                    db.Host,
+		"db-name":                    db.Name,
+		"db-url":                     pulumi.Sprintf("jdbc:postgresql://%s:%d/%s", db.Host, db.Port, db.Name),
+		"domain":                     pulumi.String(domain),
+		"egov-services-fqdn-name":    pulumi.String(fqdn),
+		"egov-state-level-tenant-id": pulumi.String(w.cfg.Services.TenantID),
+		"es-host":                    pulumi.String(es),
+		"es-indexer-host":            pulumi.String(fmt.Sprintf("http://%s:%d/", es, bb.ElasticsearchData.Port)),
+		"flyway-locations":           pulumi.String(flywayLocations),
+		"kafka-brokers":              pulumi.String(kafka),
+		"kafka-infra-brokers":        pulumi.String(kafka),
+		"timezone":                   pulumi.String(w.cfg.Services.Timezone),
+		// Upstream's environment defaults for Spring/Tomcat pools.
+		"server-tomcat-max-connections":           pulumi.String("500"),
+		"server-tomcat-max-threads":               pulumi.String("10"),
+		"spring-datasource-tomcat-initialSize":    pulumi.String("1"),
+		"spring-datasource-tomcat-max-active":     pulumi.String("2"),
+		"tracer-errors-provideexceptionindetails": pulumi.String("false"),
+	}
+}
+
+// serviceHosts is egov-service-host: one key per enabled service, generated from the catalogue.
+func (w *wiring) serviceHosts() map[string]string {
+	hosts := map[string]string{}
+	for _, m := range w.cat.Modules() {
+		for _, s := range m.Services {
+			hosts[s.Name] = fmt.Sprintf("http://%s.%s:%d/", s.Name, m.Namespace, s.Port)
+		}
+	}
+	return hosts
+}
+
+func (w *wiring) deployModule(m catalogue.Module) error {
+	deps := append([]pulumi.Resource{}, w.env...)
+	for _, d := range w.cat.DependenciesOf(m.Name) {
+		deps = append(deps, w.ready[d]...)
+	}
+	var ready []pulumi.Resource
+	switch m.Name {
+	case catalogue.ModuleBackbone:
+		r, err := w.deployBackbone(deps)
+		if err != nil {
+			return err
+		}
+		ready = append(ready, r...)
+	case catalogue.ModuleGateway:
+		r, err := w.deployGateway(deps)
+		if err != nil {
+			return err
+		}
+		ready = append(ready, r...)
+	case catalogue.ModuleLogging, catalogue.ModuleMonitoring, catalogue.ModuleTracing:
+		r, err := w.deployInfra(m.Name, deps)
+		if err != nil {
+			return err
+		}
+		ready = append(ready, r...)
+	}
+	for _, s := range m.Services {
+		svc, err := k8s.NewDigitService(w.ctx, s.Name, w.serviceArgs(m, s, deps), w.opts...)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		ready = append(ready, svc.Deployment)
+	}
+	w.ready[m.Name] = ready
+	return nil
+}
+
+func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pulumi.Resource) *k8s.DigitServiceArgs {
+	a := &k8s.DigitServiceArgs{
+		Name:        s.Name,
+		Namespace:   m.Namespace,
+		Image:       catalogue.ImageRef(s, w.registry),
+		Version:     s.Tag,
+		Component:   m.Name,
+		Kind:        componentKind(s.Kind),
+		Port:        s.Port,
+		ContextPath: s.ContextPath,
+		HealthPath:  s.HealthPath,
+		Replicas:    s.Replicas,
+		MemoryLimit: s.MemoryLimit,
+		CPURequest:  s.CPURequest,
+		JavaOpts:    s.Heap,
+		Env:         map[string]string{},
+		ZoneLabel:   w.f.Storage.ZoneLabel,
+		DependsOn:   deps,
+	}
+	if s.Kind == catalogue.KindJava || s.Kind == "" {
+		for k, v := range w.tracerEnv() {
+			a.Env[k] = v
+		}
+	}
+	// The catalogue's own env wins over what the wiring derives.
+	for k, v := range s.Env {
+		a.Env[k] = v
+	}
+	for _, key := range s.ConfigKeys {
+		if isEgovConfigKey(key) {
+			a.ConfigKeys = append(a.ConfigKeys, key)
+		} else {
+			a.ServiceHostKeys = append(a.ServiceHostKeys, key)
+		}
+	}
+	if s.Migration != nil {
+		a.Migration = &k8s.Migration{Image: catalogue.MigrationImageRef(s, w.registry), SchemaTable: s.Migration.SchemaTable}
+	}
+	if s.GitSync != nil {
+		a.GitSync = &k8s.GitSync{
+			Repo: s.GitSync.Repo, Branch: s.GitSync.Branch,
+			Image: catalogue.InitImageRef(w.cat.InitImages().GitSync, w.registry),
+		}
+	}
+	if s.Autoscaling != nil {
+		a.Autoscaling = &k8s.Autoscaling{Min: s.Autoscaling.Min, Max: s.Autoscaling.Max, TargetCPU: s.Autoscaling.TargetCPU}
+	}
+	if s.ContextPath != "" && w.ingressClass != "" {
+		route := &k8s.IngressRoute{
+			Host:          w.cfg.Services.Domain,
+			ClassName:     w.ingressClass,
+			ViaZuul:       s.ViaZuul,
+			TLSSecretName: w.tlsSecret,
+			Annotations:   w.tlsIssuer,
+		}
+		if s.ViaZuul {
+			if gw, ok := w.cat.GatewayService(); ok {
+				route.ZuulService, route.ZuulPort = gw.Name, gw.Port
+			} else {
+				route.ViaZuul = false
+			}
+		}
+		a.Ingress = route
+	}
+	if s.Name == filestoreService && w.f.Filestore != nil {
+		a.ServiceAccountName = filestoreService
+		a.ServiceAccountAnnotations = map[string]pulumi.StringInput{"eks.amazonaws.com/role-arn": w.f.Filestore.RoleArn}
+		// egov-filestore reads its bucket from these; credentials come from the web identity, not static keys.
+		a.Env["IS_S3_ENABLED"] = "true"
+		a.Env["AWS_REGION"] = w.f.Filestore.Region
+		a.SecretEnv = nil
+	}
+	return a
+}
+
+// componentKind maps a catalogue kind to the service component's: node services (pdf-service, the chatbot,
+// firenoc) follow the backend conventions (DB credentials, service hosts, non-root) without a JVM heap.
+func componentKind(k catalogue.Kind) k8s.Kind {
+	if k == catalogue.KindFrontend {
+		return k8s.Kind(catalogue.KindFrontend)
+	}
+	return k8s.Kind(catalogue.KindJava)
+}
+
+func isEgovConfigKey(key string) bool {
+	for _, k := range catalogue.EgovConfigKeys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// quantityGB converts a catalogue volume size ("50Gi") to whole GiB.
+func quantityGB(q string) int {
+	if q == "" {
+		return 0
+	}
+	v := resource.MustParse(q)
+	return int((v.Value() + (1<<30 - 1)) >> 30)
+}
+
+func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, error) {
+	bb := w.cat.Backbone()
+	vols := w.cfg.Volumes
+	sts := func(wl catalogue.Workload, v config.Volume) k8s.StatefulSetSpec {
+		return k8s.StatefulSetSpec{
+			Enabled: true, Namespace: wl.Namespace, Image: catalogue.WorkloadImageRef(wl, w.registry),
+			Replicas: v.Replicas, HeapOpts: wl.JavaOpts,
+			CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
+			MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
+			VolumeSizeGB: v.SizeGB,
+		}
+	}
+	dep := func(wl catalogue.Workload) k8s.DeploymentSpec {
+		return k8s.DeploymentSpec{
+			Enabled: true, Namespace: wl.Namespace, Image: catalogue.WorkloadImageRef(wl, w.registry),
+			Replicas: wl.Replicas, HeapOpts: wl.JavaOpts,
+			CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
+			MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
+		}
+	}
+	st := w.f.Storage
+	storage := k8s.BackboneStorage{
+		Mode: string(st.Mode), StorageClass: st.StorageClass, CSIDriver: st.CSIDriver, FSType: st.FSType,
+	}
+	if st.Mode == infra.StorageStatic {
+		storage.Volumes = map[string][]k8s.Volume{}
+		for role, list := range st.Volumes {
+			for _, v := range list {
+				storage.Volumes[role] = append(storage.Volumes[role], k8s.Volume{ID: v.ID, Zone: v.Zone, SizeGB: v.SizeGB})
+			}
+		}
+	}
+	b, err := k8s.NewBackbone(w.ctx, "backbone", &k8s.BackboneArgs{
+		Zones:               w.f.Zones,
+		ZoneLabel:           st.ZoneLabel,
+		Storage:             storage,
+		Kafka:               sts(bb.Kafka.Workload, vols.Kafka),
+		Zookeeper:           sts(bb.Zookeeper, vols.Zookeeper),
+		ElasticsearchMaster: sts(bb.ElasticsearchMaster, vols.ElasticsearchMaster),
+		ElasticsearchData:   sts(bb.ElasticsearchData, vols.ElasticsearchData),
+		Redis:               dep(bb.Redis),
+		KafkaConnect:        dep(bb.KafkaConnect),
+		Kibana:              dep(bb.Kibana),
+		Curator: k8s.CuratorSpec{
+			Enabled: true, Namespace: bb.Curator.Namespace, Image: catalogue.WorkloadImageRef(bb.Curator.Workload, w.registry),
+			Schedule: bb.Curator.Schedule, RetainDays: bb.Curator.RetentionDays,
+		},
+		DependsOn: deps,
+	}, w.opts...)
+	if err != nil {
+		return nil, err
+	}
+	return b.Ready, nil
+}
+
+func (w *wiring) collectOutputs() {
+	f := w.f
+	out := w.outputs
+	out["target"] = pulumi.String(f.Target)
+	if f.Kubeconfig != nil {
+		out["kubeconfig"] = pulumi.ToSecret(f.Kubeconfig)
+	}
+	if f.ClusterName != nil {
+		out["clusterName"] = f.ClusterName
+	}
+	out["dbHost"] = f.Database.Host
+	out["dbPort"] = f.Database.Port
+	out["dbName"] = f.Database.Name
+	out["dbUser"] = f.Database.User
+	out["dbPassword"] = pulumi.ToSecret(f.Database.Password)
+	if f.RegistryURL != "" {
+		out["registryUrl"] = pulumi.String(f.RegistryURL)
+	}
+	if f.Filestore != nil {
+		out["filestoreBucket"] = f.Filestore.Bucket
+		out["filestoreRoleArn"] = f.Filestore.RoleArn
+	}
+	vols := pulumi.Map{}
+	for role, list := range f.Storage.Volumes {
+		arr := pulumi.Array{}
+		for _, v := range list {
+			arr = append(arr, pulumi.Map{"id": v.ID, "zone": pulumi.String(v.Zone), "sizeGb": pulumi.Int(v.SizeGB)})
+		}
+		vols[role] = arr
+	}
+	if len(vols) > 0 {
+		out["volumes"] = vols
+	}
+	var mods pulumi.StringArray
+	services := 0
+	for _, m := range w.cat.Modules() {
+		mods = append(mods, pulumi.String(m.Name))
+		services += len(m.Services)
+	}
+	out["modules"] = mods
+	out["serviceCount"] = pulumi.Int(services)
+	routes := pulumi.StringArray{}
+	for _, s := range w.cat.Services() {
+		if s.ContextPath != "" && w.ingressClass != "" {
+			routes = append(routes, pulumi.String("/"+s.ContextPath+" -> "+s.Name))
+		}
+	}
+	out["ingressRoutes"] = routes
+	out["storageMode"] = pulumi.String(string(f.Storage.Mode))
+	out["zones"] = pulumi.ToStringArray(f.Zones)
+}
+
+func (w *wiring) deployGateway(deps []pulumi.Resource) ([]pulumi.Resource, error) {
+	nginx := w.cat.Gateway().IngressNginx
+	domain := w.cfg.Services.Domain
+	g, err := k8s.NewGateway(w.ctx, "gateway", &k8s.GatewayArgs{
+		Namespace: nginx.Namespace,
+		Cloud:     w.f.Target,
+		Image:     catalogue.WorkloadImageRef(nginx, w.registry),
+		Replicas:  nginx.Replicas,
+		Resources: k8s.Resources{
+			CPURequest: nginx.Resources.Requests.CPU, CPULimit: nginx.Resources.Limits.CPU,
+			MemoryRequest: nginx.Resources.Requests.Memory, MemoryLimit: nginx.Resources.Limits.Memory,
+		},
+		ZoneLabel: w.f.Storage.ZoneLabel,
+		Domain:    domain,
+		TLS:       domain != "",
+		Email:     w.cfg.Services.TLSEmail,
+		DependsOn: deps,
+	}, w.opts...)
+	if err != nil {
+		return nil, err
+	}
+	w.ingressClass = g.IngressClassName
+	w.tlsSecret = g.TLSSecretName
+	w.tlsIssuer = g.IssuerAnnotations
+	w.outputs["ingressAddress"] = g.LoadBalancerAddress
+	return g.Ready, nil
+}
+
+// deployInfra deploys one infra module (logging, monitoring or tracing) as its own component, so each waits only
+// for its own dependencies.
+func (w *wiring) deployInfra(module string, deps []pulumi.Resource) ([]pulumi.Resource, error) {
+	res := func(wl catalogue.Workload) k8s.Resources {
+		return k8s.Resources{
+			CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
+			MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
+		}
+	}
+	args := &k8s.InfraServicesArgs{DependsOn: deps}
+	switch module {
+	case catalogue.ModuleLogging:
+		fb := w.cat.Logging().FluentBit
+		es := w.cat.Backbone().ElasticsearchData
+		args.Logging = k8s.LoggingSpec{
+			Enabled: true, Namespace: fb.Namespace, Image: catalogue.WorkloadImageRef(fb, w.registry),
+			ESHost: es.Name + "." + es.Namespace, ESPort: es.Port, Resources: res(fb),
+		}
+	case catalogue.ModuleMonitoring:
+		mon := w.cat.Monitoring()
+		args.Monitoring = k8s.MonitoringSpec{
+			Enabled: true, Namespace: mon.Prometheus.Namespace, Image: catalogue.WorkloadImageRef(mon.Prometheus, w.registry),
+			Retention: mon.Retention, Resources: res(mon.Prometheus),
+		}
+	case catalogue.ModuleTracing:
+		tr := w.cat.Tracing()
+		args.Tracing = k8s.TracingSpec{
+			Enabled: true, Namespace: tr.Jaeger.Namespace, Image: catalogue.WorkloadImageRef(tr.Jaeger, w.registry),
+			MaxTraces: tr.MaxTraces, Resources: res(tr.Jaeger),
+		}
+	}
+	c, err := k8s.NewInfraServices(w.ctx, module, args, w.opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Ready, nil
+}
+
+// tracerEnv is what DIGIT's tracer library reads to report spans to Jaeger; empty when tracing is disabled.
+func (w *wiring) tracerEnv() map[string]string {
+	if !w.cat.Enabled(catalogue.ModuleTracing) {
+		return map[string]string{"TRACER_OPENTRACING_ENABLED": "false"}
+	}
+	ns := w.cat.Tracing().Jaeger.Namespace
+	return map[string]string{
+		"TRACER_OPENTRACING_ENABLED": "true",
+		"JAEGER_AGENT_HOST":          "jaeger-agent." + ns,
+		"JAEGER_AGENT_PORT":          "6831",
+		"JAEGER_SAMPLER_TYPE":        "const",
+		"JAEGER_SAMPLER_PARAM":       "1",
+	}
+}
