@@ -7,7 +7,6 @@ import (
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/k8s"
@@ -215,7 +214,8 @@ func (w *wiring) deployModule(m catalogue.Module) error {
 		if err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		ready = append(ready, svc.Deployment)
+		// The Service too: an Ingress through zuul waits for zuul's endpoints, so it must not start before them.
+		ready = append(ready, svc.Deployment, svc.Service)
 	}
 	w.ready[m.Name] = ready
 	return nil
@@ -312,15 +312,6 @@ func isEgovConfigKey(key string) bool {
 		}
 	}
 	return false
-}
-
-// quantityGB converts a catalogue volume size ("50Gi") to whole GiB.
-func quantityGB(q string) int {
-	if q == "" {
-		return 0
-	}
-	v := resource.MustParse(q)
-	return int((v.Value() + (1<<30 - 1)) >> 30)
 }
 
 func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, error) {

@@ -277,3 +277,22 @@ func plaintextIn(m resource.PropertyMap, s string) string {
 	}
 	return walk(resource.NewObjectProperty(m), "")
 }
+
+func TestLocalStackFileDeploysTheFullCatalogue(t *testing.T) {
+	cfg := stackConfig(t, "local", map[string]string{
+		"digit:database":   `{"host":"127.0.0.1","port":5433,"name":"egov","user":"egov"}`,
+		"digit:dbPassword": testDBPassword,
+	})
+	for _, m := range cfg.Services.Catalogue.AllModules() {
+		if !cfg.Services.Catalogue.Enabled(m.Name) {
+			t.Errorf("module %s is disabled in the local stack; it deploys the full catalogue", m.Name)
+		}
+	}
+	if err := CheckCapacity(cfg); err != nil {
+		t.Fatalf("the local nodes cannot hold the full catalogue: %v", err)
+	}
+	m := runExisting(t, cfg)
+	if n := len(m.ByType("kubernetes:apps/v1:Deployment")); n < len(cfg.Services.Catalogue.Services()) {
+		t.Errorf("%d Deployments for %d services", n, len(cfg.Services.Catalogue.Services()))
+	}
+}

@@ -40,12 +40,25 @@ const (
 	DefaultTimezone          = "Asia/Kolkata"
 )
 
-// DefaultVolumes is the backbone sizing DIGIT publishes (one disk per replica).
-var DefaultVolumes = Volumes{
-	Kafka:               Volume{Replicas: 3, SizeGB: 50, Type: DefaultVolumeType},
-	ElasticsearchData:   Volume{Replicas: 3, SizeGB: 25, Type: DefaultVolumeType},
-	ElasticsearchMaster: Volume{Replicas: 3, SizeGB: 2, Type: DefaultVolumeType},
-	Zookeeper:           Volume{Replicas: 3, SizeGB: 2, Type: DefaultVolumeType},
+// DefaultVolumes is the backbone sizing of the embedded catalogue (one disk per replica): the catalogue is the one
+// place DIGIT's published sizing lives, and digit:volumes overrides it per stack.
+func DefaultVolumes() Volumes {
+	c, err := catalogue.Default()
+	if err != nil {
+		// The embedded catalogue is validated by its own tests; Load reports this error properly.
+		return Volumes{}
+	}
+	bb := c.Backbone
+	vol := func(w catalogue.Workload) Volume {
+		q := resource.MustParse(w.VolumeSize)
+		return Volume{Replicas: w.Replicas, SizeGB: int((q.Value() + (1<<30 - 1)) >> 30), Type: DefaultVolumeType}
+	}
+	return Volumes{
+		Kafka:               vol(bb.Kafka.Workload),
+		ElasticsearchData:   vol(bb.ElasticsearchData),
+		ElasticsearchMaster: vol(bb.ElasticsearchMaster),
+		Zookeeper:           vol(bb.Zookeeper),
+	}
 }
 
 // keys lists every key under digit: and which targets read it (nil = all).
@@ -511,7 +524,7 @@ func jsonRole(role string) string {
 }
 
 func (l *loader) loadVolumes(c *Config) {
-	c.Volumes = DefaultVolumes
+	c.Volumes = DefaultVolumes()
 	if v, ok := l.raw("volumes"); ok {
 		// Decode over the defaults per role so a stack can change one field of one role.
 		var partial map[string]json.RawMessage

@@ -38,7 +38,13 @@ func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
 	if !a.NodeGroup.PrefixDelegationEnabled() || a.NatMode != NatSingle || a.VpcCidr != "192.168.0.0/16" {
 		t.Errorf("network defaults: nat %s cidr %s pd %v", a.NatMode, a.VpcCidr, a.NodeGroup.PrefixDelegationEnabled())
 	}
-	if c.Volumes != DefaultVolumes || c.Volumes.Kafka.SizeGB != 50 || c.Volumes.ElasticsearchData.SizeGB != 25 {
+	want := Volumes{
+		Kafka:               Volume{Replicas: 3, SizeGB: 50, Type: "gp3"},
+		ElasticsearchData:   Volume{Replicas: 3, SizeGB: 25, Type: "gp3"},
+		ElasticsearchMaster: Volume{Replicas: 3, SizeGB: 2, Type: "gp3"},
+		Zookeeper:           Volume{Replicas: 3, SizeGB: 2, Type: "gp3"},
+	}
+	if c.Volumes != want {
 		t.Errorf("volume defaults: %+v", c.Volumes)
 	}
 	if c.Database.Password.IsSet() || c.Protect || c.Database.MultiAZ {

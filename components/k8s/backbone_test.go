@@ -1,0 +1,299 @@
+package k8s
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	tPV  = "kubernetes:core/v1:PersistentVolume"
+	tSTS = "kubernetes:apps/v1:StatefulSet"
+)
+
+var zones = []string{"ap-south-1a", "ap-south-1b", "ap-south-1c"}
+
+// staticVolumes gives each role n disks "vol-<role>-<i>" in zones round-robin, starting at a role-specific offset
+// so that replica i is not in zone i for every role.
+func staticVolumes(n int) map[string][]Volume {
+	out := map[string][]Volume{}
+	for off, role := range []string{RoleKafka, RoleZookeeper, RoleElasticsearchData, RoleElasticsearchMaster} {
+		for i := 0; i < n; i++ {
+			out[role] = append(out[role], Volume{
+				ID: pulumi.String(fmt.Sprintf("vol-%s-%d", role, i)), Zone: zones[(i+off)%len(zones)], SizeGB: 60,
+			})
+		}
+	}
+	return out
+}
+
+func fullBackbone(mode string) *BackboneArgs {
+	a := &BackboneArgs{
+		Zones:               zones,
+		Storage:             BackboneStorage{Mode: mode, StorageClass: "gp2-static", CSIDriver: "ebs.csi.aws.com"},
+		Kafka:               StatefulSetSpec{Enabled: true},
+		Zookeeper:           StatefulSetSpec{Enabled: true},
+		ElasticsearchData:   StatefulSetSpec{Enabled: true},
+		ElasticsearchMaster: StatefulSetSpec{Enabled: true},
+		Redis:               DeploymentSpec{Enabled: true},
+		KafkaConnect:        DeploymentSpec{Enabled: true},
+		Kibana:              DeploymentSpec{Enabled: true},
+		Curator:             CuratorSpec{Enabled: true},
+	}
+	if mode == StorageStatic {
+		a.Storage.Volumes = staticVolumes(3)
+	}
+	return a
+}
+
+func TestBackboneStatic(t *testing.T) {
+	a := fullBackbone(StorageStatic)
+	var bb *Backbone
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		bb, err = NewBackbone(ctx, "backbone", a)
+		return err
+	})
+
+	stsByRole := map[string]string{
+		RoleKafka: "kafka-v2", RoleZookeeper: "zookeeper-v2",
+		RoleElasticsearchData: "elasticsearch-data-v1", RoleElasticsearchMaster: "elasticsearch-master-v1",
+	}
+	nsByRole := map[string]string{
+		RoleKafka: "kafka-cluster", RoleZookeeper: "zookeeper-cluster",
+		RoleElasticsearchData: "es-cluster", RoleElasticsearchMaster: "es-cluster",
+	}
+	pvs := m.ByType(tPV)
+	if len(pvs) != 12 {
+		t.Fatalf("want 12 PVs (4 roles x 3 replicas), got %d", len(pvs))
+	}
+	for role, vols := range a.Storage.Volumes {
+		sts := stsByRole[role]
+		for i, v := range vols {
+			id := fmt.Sprintf("vol-%s-%d", role, i)
+			var hits []int
+			for j, pv := range pvs {
+				if pv.String("spec.csi.volumeHandle") == id {
+					hits = append(hits, j)
+				}
+			}
+			if len(hits) != 1 {
+				t.Errorf("volume %s is in %d PVs, want exactly 1", id, len(hits))
+				continue
+			}
+			pv := pvs[hits[0]]
+			term := "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0]"
+			if pv.String(term+".key") != DefaultZoneLabel || pv.String(term+".operator") != "In" ||
+				strings.Join(pv.Strings(term+".values"), ",") != v.Zone {
+				t.Errorf("%s: node affinity %v, want %s In [%s]", id, pv.Get(term), DefaultZoneLabel, v.Zone)
+			}
+			wantClaim := fmt.Sprintf("data-%s-%d", sts, i)
+			if pv.String("spec.claimRef.name") != wantClaim || pv.String("spec.claimRef.namespace") != nsByRole[role] {
+				t.Errorf("%s: claimRef %v, want %s/%s", id, pv.Get("spec.claimRef"), nsByRole[role], wantClaim)
+			}
+			if pv.String("spec.csi.driver") != "ebs.csi.aws.com" || pv.String("spec.csi.fsType") != "ext4" ||
+				pv.String("spec.capacity.storage") != "60Gi" || pv.String("spec.persistentVolumeReclaimPolicy") != "Retain" ||
+				pv.String("spec.storageClassName") != "gp2-static" || pv.Strings("spec.accessModes")[0] != "ReadWriteOnce" {
+				t.Errorf("%s: spec %v", id, pv.Get("spec"))
+			}
+		}
+	}
+
+	for role, name := range stsByRole {
+		sts := m.One(t, tSTS, "backbone-"+name)
+		if sts.Namespace() != nsByRole[role] || sts.Int("spec.replicas") != 3 {
+			t.Errorf("%s: namespace %q replicas %d", name, sts.Namespace(), sts.Int("spec.replicas"))
+		}
+		tpl := "spec.volumeClaimTemplates[0]"
+		if sts.String(tpl+".metadata.name") != "data" || sts.String(tpl+".spec.storageClassName") != "gp2-static" {
+			t.Errorf("%s: claim template %v", name, sts.Get(tpl))
+		}
+		// The StatefulSet must not create claims before their volumes exist.
+		deps := map[string]bool{}
+		for _, d := range sts.DependsOn {
+			deps[d] = true
+		}
+		if len(bb.PersistentVolumes[role]) != 3 {
+			t.Errorf("%s: PersistentVolumes output has %d entries", role, len(bb.PersistentVolumes[role]))
+		}
+		for _, pv := range pvs {
+			if strings.Contains(pv.String("spec.claimRef.name"), name+"-") && !deps[pv.URN] {
+				t.Errorf("%s does not depend on PV %s", name, pv.Name)
+			}
+		}
+		if sts.String("spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey") != DefaultZoneLabel {
+			t.Errorf("%s: no preferred zone anti-affinity", name)
+		}
+		if sts.Has("spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution") {
+			t.Errorf("%s: required anti-affinity would leave replicas Pending on small clusters", name)
+		}
+		m.One(t, tPDB, "backbone-"+name)
+		if m.One(t, tService, "backbone-"+name+"-headless").String("spec.clusterIP") != "None" {
+			t.Errorf("%s: headless service lacks clusterIP None", name)
+		}
+	}
+	if len(bb.Ready) != 7 {
+		t.Errorf("Ready has %d resources, want 4 StatefulSets + 3 Deployments", len(bb.Ready))
+	}
+}
+
+func TestBackboneOutputsAndWiring(t *testing.T) {
+	var bb *Backbone
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		bb, err = NewBackbone(ctx, "backbone", fullBackbone(StorageDynamic))
+		return err
+	})
+	if bb.KafkaBrokers != "kafka-v2.kafka-cluster:9092" || bb.ZookeeperConnect != "zookeeper-v2.zookeeper-cluster:2181" ||
+		bb.ESHost != "elasticsearch-data-v1.es-cluster" || bb.ESIndexerHost != "http://elasticsearch-data-v1.es-cluster:9200/" ||
+		bb.RedisHost != "redis.backbone" {
+		t.Errorf("outputs: %+v", bb)
+	}
+	c := "spec.template.spec.containers[0].env"
+	kafka := m.One(t, tSTS, "backbone-kafka-v2")
+	if kafka.String(c+"[name=KAFKA_ZOOKEEPER_CONNECT].value") != "zookeeper-v2.zookeeper-cluster:2181/kafka-v2" {
+		t.Errorf("kafka zookeeper connect: %q", kafka.String(c+"[name=KAFKA_ZOOKEEPER_CONNECT].value"))
+	}
+	if kafka.String(c+"[name=KAFKA_HEAP_OPTS].value") != "-Xms704M -Xmx704M" {
+		t.Errorf("kafka heap")
+	}
+	zk := m.One(t, tSTS, "backbone-zookeeper-v2")
+	servers := strings.Split(zk.String(c+"[name=ZOOKEEPER_SERVERS].value"), ";")
+	if len(servers) != 3 || servers[2] != "zookeeper-v2-2.zookeeper-v2-headless.zookeeper-cluster:2888:3888" {
+		t.Errorf("ZOOKEEPER_SERVERS = %v", servers)
+	}
+	for _, name := range []string{"backbone-elasticsearch-data-v1", "backbone-elasticsearch-master-v1"} {
+		es := m.One(t, tSTS, name)
+		if es.String(c+"[name=discovery.zen.minimum_master_nodes].value") != "2" ||
+			es.String(c+"[name=discovery.zen.ping.unicast.hosts].value") != "elasticsearch-master-v1-headless.es-cluster" {
+			t.Errorf("%s discovery env: %v", name, es.Get(c))
+		}
+		if es.Has("spec.template.spec.initContainers") {
+			t.Errorf("%s: privileged sysctl init container present although not requested", name)
+		}
+		if !strings.HasPrefix(es.String("spec.template.spec.containers[0].image"), "docker.elastic.co/elasticsearch/elasticsearch-oss:6.6.2") {
+			t.Errorf("es image")
+		}
+	}
+	for _, svc := range []string{"elasticsearch-data-v1", "elasticsearch-client-v1"} {
+		s := m.One(t, tService, "backbone-"+svc)
+		if s.Namespace() != "es-cluster" || s.String("spec.selector[\""+LabelName+"\"]") != "elasticsearch-data-v1" {
+			t.Errorf("%s must select the data nodes: %v", svc, s.Get("spec"))
+		}
+	}
+	m.One(t, tService, "backbone-redis")
+	m.One(t, tDeployment, "backbone-kafka-connect")
+	m.One(t, tDeployment, "backbone-kibana-v1")
+	cron := m.One(t, "kubernetes:batch/v1:CronJob", "backbone-es-curator")
+	if !strings.HasPrefix(cron.String("spec.jobTemplate.spec.template.spec.containers[0].image"), "bobrik/curator:5.6.0") {
+		t.Errorf("curator image")
+	}
+	cm := m.One(t, "kubernetes:core/v1:ConfigMap", "backbone-es-curator-config")
+	actions := cm.String(`data["action_file.yml"]`)
+	if !strings.Contains(actions, "unit_count: 7") || !strings.Contains(actions, "^(logstash|jaeger-span|jaeger-service)-.*$") {
+		t.Errorf("curator actions:\n%s", actions)
+	}
+	if !strings.Contains(cm.String(`data["config.yml"]`), "elasticsearch-client-v1.es-cluster") {
+		t.Errorf("curator config:\n%s", cm.String(`data["config.yml"]`))
+	}
+}
+
+func TestBackboneDynamic(t *testing.T) {
+	a := fullBackbone(StorageDynamic)
+	a.Storage.StorageClass = "digit-fake"
+	a.Kafka.VolumeSizeGB = 10
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
+	if pvs := m.ByType(tPV); len(pvs) != 0 {
+		t.Errorf("dynamic mode created PVs: %v", names(pvs))
+	}
+	stss := m.ByType(tSTS)
+	if len(stss) != 4 {
+		t.Fatalf("statefulsets: %v", names(stss))
+	}
+	for _, s := range stss {
+		if s.String("spec.volumeClaimTemplates[0].spec.storageClassName") != "digit-fake" {
+			t.Errorf("%s: claim template class %q", s.Name, s.String("spec.volumeClaimTemplates[0].spec.storageClassName"))
+		}
+	}
+	if got := m.One(t, tSTS, "backbone-kafka-v2").String("spec.volumeClaimTemplates[0].spec.resources.requests.storage"); got != "10Gi" {
+		t.Errorf("kafka claim size %q", got)
+	}
+}
+
+func TestBackboneSmallCluster(t *testing.T) {
+	a := &BackboneArgs{
+		Storage:                 BackboneStorage{StorageClass: "standard"},
+		Kafka:                   StatefulSetSpec{Enabled: true, Replicas: 1},
+		Zookeeper:               StatefulSetSpec{Enabled: true, Replicas: 1},
+		ElasticsearchSysctlInit: false,
+	}
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "bb", a); return err })
+	kafka := m.One(t, tSTS, "bb-kafka-v2")
+	c := "spec.template.spec.containers[0].env"
+	// A replication factor above the broker count makes every topic creation fail.
+	for _, n := range []string{"KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"} {
+		if kafka.String(c+"[name="+n+"].value") != "1" {
+			t.Errorf("%s = %q with one broker", n, kafka.String(c+"[name="+n+"].value"))
+		}
+	}
+	if len(m.ByType(tDeployment)) != 0 || len(m.ByType("kubernetes:batch/v1:CronJob")) != 0 {
+		t.Errorf("disabled roles were deployed")
+	}
+}
+
+func TestBackboneSysctlInit(t *testing.T) {
+	a := fullBackbone(StorageDynamic)
+	a.ElasticsearchSysctlInit = true
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
+	es := m.One(t, tSTS, "backbone-elasticsearch-data-v1")
+	ic := "spec.template.spec.initContainers[name=sysctl]"
+	if es.Get(ic+".securityContext.privileged") != true || !contains(es.Strings(ic+".command"), "vm.max_map_count=262144") {
+		t.Errorf("sysctl init container: %v", es.Get(ic))
+	}
+}
+
+func TestBackboneValidation(t *testing.T) {
+	cases := []struct {
+		name   string
+		want   []string
+		mutate func(*BackboneArgs)
+	}{
+		{"fewer volumes", []string{"Storage.Volumes[kafka]:", "2 volumes for 3 kafka replicas"}, func(a *BackboneArgs) {
+			a.Storage.Volumes[RoleKafka] = a.Storage.Volumes[RoleKafka][:2]
+		}},
+		{"more replicas", []string{"Storage.Volumes[zookeeper]:"}, func(a *BackboneArgs) { a.Zookeeper.Replicas = 5 }},
+		{"unknown role", []string{"Storage.Volumes[redis]:"}, func(a *BackboneArgs) { a.Storage.Volumes["redis"] = nil }},
+		{"disabled role", []string{"Storage.Volumes[kafka]:", "not enabled"}, func(a *BackboneArgs) {
+			a.Kafka.Enabled, a.KafkaConnect.Enabled = false, false
+		}},
+		{"zone", []string{"Storage.Volumes[elasticsearch-data][1].Zone:"}, func(a *BackboneArgs) {
+			a.Storage.Volumes[RoleElasticsearchData][1].Zone = "us-east-1a"
+		}},
+		{"size", []string{"Storage.Volumes[kafka][0].SizeGB:"}, func(a *BackboneArgs) { a.Storage.Volumes[RoleKafka][0].SizeGB = 10 }},
+		{"id", []string{"Storage.Volumes[zookeeper][2].ID:"}, func(a *BackboneArgs) { a.Storage.Volumes[RoleZookeeper][2].ID = nil }},
+		{"csi", []string{"Storage.CSIDriver:"}, func(a *BackboneArgs) { a.Storage.CSIDriver = "" }},
+		{"class", []string{"Storage.StorageClass:"}, func(a *BackboneArgs) { a.Storage.StorageClass = "" }},
+		{"mode", []string{"Storage.Mode:"}, func(a *BackboneArgs) { a.Storage.Mode = "ebs" }},
+		{"dynamic volumes", []string{"Storage.Volumes:"}, func(a *BackboneArgs) { a.Storage.Mode = StorageDynamic }},
+		{"cpu", []string{"Kafka.CPURequest:"}, func(a *BackboneArgs) { a.Kafka.CPURequest, a.Kafka.CPULimit = "2000m", "500m" }},
+		{"memory", []string{"Zookeeper.MemoryLimit:"}, func(a *BackboneArgs) { a.Zookeeper.MemoryLimit = "big" }},
+		{"image", []string{"ElasticsearchData.Image:"}, func(a *BackboneArgs) { a.ElasticsearchData.Image = "elasticsearch" }},
+		{"namespace", []string{"Redis.Namespace:"}, func(a *BackboneArgs) { a.Redis.Namespace = "Backbone" }},
+		{"replicas", []string{"Kibana.Replicas:"}, func(a *BackboneArgs) { a.Kibana.Replicas = -1 }},
+		{"kafka needs zk", []string{"Kafka.Enabled:", "Zookeeper"}, func(a *BackboneArgs) {
+			a.Zookeeper.Enabled = false
+			delete(a.Storage.Volumes, RoleZookeeper)
+		}},
+		{"curator schedule", []string{"Curator.Schedule:"}, func(a *BackboneArgs) { a.Curator.Schedule = "daily" }},
+		{"curator pattern", []string{"Curator.IndexPattern:"}, func(a *BackboneArgs) { a.Curator.IndexPattern = ".*" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := fullBackbone(StorageStatic)
+			c.mutate(a)
+			expectArgsError(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err }, c.want...)
+		})
+	}
+}

@@ -1,0 +1,354 @@
+package k8s
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/k8s/k8stest"
+)
+
+const (
+	tDeployment = "kubernetes:apps/v1:Deployment"
+	tService    = "kubernetes:core/v1:Service"
+	tHPA        = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+	tPDB        = "kubernetes:policy/v1:PodDisruptionBudget"
+	tIngress    = "kubernetes:networking.k8s.io/v1:Ingress"
+	tSA         = "kubernetes:core/v1:ServiceAccount"
+)
+
+func userArgs() *DigitServiceArgs {
+	return &DigitServiceArgs{
+		Name:        "egov-user",
+		Namespace:   "egov",
+		Image:       "egovio/egov-user:v1.2.8-9fde481-19",
+		Component:   "core",
+		ContextPath: "user",
+		Replicas:    2,
+		MemoryLimit: "768Mi",
+		JavaOpts:    "-Xmx384m -Xms384m",
+		ConfigKeys:  []string{"kafka-brokers", "egov-state-level-tenant-id"},
+		ServiceHostKeys: []string{
+			"egov-mdms-service",
+		},
+		Migration: &Migration{Image: "egovio/egov-user-db:v1.2.8-9fde481-19", SchemaTable: "egov_user_schema"},
+		GitSync:   &GitSync{Repo: "https://github.com/egovernments/egov-mdms-data", Branch: "DEV"},
+		Ingress:   &IngressRoute{Host: "digit.example.org", ViaZuul: true, TLSSecretName: "digit-example-org-tls"},
+		Autoscaling: &Autoscaling{
+			Max: 4,
+		},
+		ServiceAccountName:        "egov-user",
+		ServiceAccountAnnotations: map[string]pulumi.StringInput{"eks.amazonaws.com/role-arn": pulumi.String("arn:aws:iam::1:role/x")},
+	}
+}
+
+func deployUser(t *testing.T, mutate func(*DigitServiceArgs)) (*k8stest.Mocks, *DigitService) {
+	t.Helper()
+	a := userArgs()
+	if mutate != nil {
+		mutate(a)
+	}
+	var svc *DigitService
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		svc, err = NewDigitService(ctx, "egov-user", a)
+		return err
+	})
+	return m, svc
+}
+
+const app = `spec.template.spec.containers[0]`
+
+func TestDigitServiceJava(t *testing.T) {
+	m, svc := deployUser(t, nil)
+
+	if svc.Host != "egov-user.egov:8080" || svc.ServiceName != "egov-user" {
+		t.Errorf("outputs: Host %q ServiceName %q", svc.Host, svc.ServiceName)
+	}
+	dep := m.One(t, tDeployment, "egov-user")
+	if dep.Label(LabelVersion) != "v1.2.8-9fde481-19" || dep.Label(LabelComponent) != "core" {
+		t.Errorf("version/component labels: %q %q", dep.Label(LabelVersion), dep.Label(LabelComponent))
+	}
+	if got := dep.StringMap("spec.selector.matchLabels"); len(got) != 2 || got[LabelVersion] != "" {
+		t.Errorf("selector must hold only name and instance (it is immutable), got %v", got)
+	}
+	for _, probe := range []string{"readinessProbe", "livenessProbe"} {
+		p := app + "." + probe
+		if dep.String(p+".httpGet.path") != "/user/health" || dep.String(p+".httpGet.port") != "http" {
+			t.Errorf("%s: %v", probe, dep.Get(p))
+		}
+		if dep.Int(p+".initialDelaySeconds") != 30 {
+			t.Errorf("%s initialDelaySeconds = %d, want 30", probe, dep.Int(p+".initialDelaySeconds"))
+		}
+	}
+	if dep.String(app+".ports[name=http].containerPort") != "8080" {
+		t.Errorf("container port: %v", dep.Get(app+".ports"))
+	}
+	req, lim := dep.String(app+".resources.requests.memory"), dep.String(app+".resources.limits.memory")
+	if req != "768Mi" || lim != "768Mi" {
+		t.Errorf("memory request %q limit %q, want both 768Mi", req, lim)
+	}
+	if dep.String(app+".resources.limits.cpu") != "1" || dep.String(app+".resources.requests.cpu") != "100m" {
+		t.Errorf("cpu defaults: %v", dep.Get(app+".resources"))
+	}
+
+	env := app + ".env"
+	if dep.String(env+"[name=JAVA_OPTS].value") != "-Xmx384m -Xms384m" {
+		t.Errorf("JAVA_OPTS = %q", dep.String(env+"[name=JAVA_OPTS].value"))
+	}
+	wantRefs := map[string][2]string{ // env -> {configMap or secret, key}
+		"SPRING_DATASOURCE_URL":                {"egov-config", "db-url"},
+		"KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG": {"egov-config", "kafka-brokers"},
+		"EGOV_STATE_LEVEL_TENANT_ID":           {"egov-config", "egov-state-level-tenant-id"},
+		"EGOV_MDMS_SERVICE_HOST":               {"egov-service-host", "egov-mdms-service"},
+	}
+	for name, ref := range wantRefs {
+		p := env + "[name=" + name + "].valueFrom.configMapKeyRef"
+		if dep.String(p+".name") != ref[0] || dep.String(p+".key") != ref[1] {
+			t.Errorf("%s: want configMapKeyRef %v, got %v", name, ref, dep.Get(env+"[name="+name+"]"))
+		}
+	}
+	for name, key := range map[string]string{"SPRING_DATASOURCE_USERNAME": "username", "SPRING_DATASOURCE_PASSWORD": "password"} {
+		p := env + "[name=" + name + "].valueFrom.secretKeyRef"
+		if dep.String(p+".name") != "db" || dep.String(p+".key") != key {
+			t.Errorf("%s: want secretKeyRef db/%s, got %v", name, key, dep.Get(env+"[name="+name+"]"))
+		}
+	}
+
+	// Flyway init container.
+	mig := `spec.template.spec.initContainers[name=db-migration]`
+	if dep.String(mig+".image") != "egovio/egov-user-db:v1.2.8-9fde481-19" {
+		t.Errorf("migration image %q", dep.String(mig+".image"))
+	}
+	if dep.String(mig+".env[name=SCHEMA_TABLE].value") != "egov_user_schema" {
+		t.Errorf("SCHEMA_TABLE: %v", dep.Get(mig+".env"))
+	}
+	for name, ref := range map[string][3]string{
+		"DB_URL":           {"configMapKeyRef", "egov-config", "db-url"},
+		"FLYWAY_LOCATIONS": {"configMapKeyRef", "egov-config", "flyway-locations"},
+		"FLYWAY_USER":      {"secretKeyRef", "db", "flyway-username"},
+		"FLYWAY_PASSWORD":  {"secretKeyRef", "db", "flyway-password"},
+	} {
+		p := mig + ".env[name=" + name + "]"
+		if dep.Has(p+".value") || dep.String(p+".valueFrom."+ref[0]+".name") != ref[1] || dep.String(p+".valueFrom."+ref[0]+".key") != ref[2] {
+			t.Errorf("%s: want %s %s/%s, got %v", name, ref[0], ref[1], ref[2], dep.Get(p))
+		}
+	}
+
+	// git-sync: a one-time clone into an emptyDir the app mounts at the same place.
+	gs := `spec.template.spec.initContainers[name=git-sync]`
+	args := dep.Strings(gs + ".args")
+	for _, want := range []string{"--repo=https://github.com/egovernments/egov-mdms-data", "--branch=DEV", "--root=/work-dir", "--one-time"} {
+		if !contains(args, want) {
+			t.Errorf("git-sync args %v lack %s", args, want)
+		}
+	}
+	if dep.String(gs+".image") != DefaultGitSyncImage {
+		t.Errorf("git-sync image %q", dep.String(gs+".image"))
+	}
+	if dep.String(gs+".volumeMounts[0].mountPath") != "/work-dir" || dep.String(app+".volumeMounts[name=git-sync].mountPath") != "/work-dir" {
+		t.Errorf("git-sync volume not shared at /work-dir")
+	}
+	if !dep.Has("spec.template.spec.volumes[name=git-sync].emptyDir") {
+		t.Errorf("git-sync volume is not an emptyDir: %v", dep.Get("spec.template.spec.volumes"))
+	}
+
+	// Security.
+	pod := "spec.template.spec.securityContext"
+	if dep.Get(pod+".runAsNonRoot") != true || dep.Int(pod+".runAsUser") != 1000 || dep.String(pod+".seccompProfile.type") != "RuntimeDefault" {
+		t.Errorf("pod securityContext: %v", dep.Get(pod))
+	}
+	if dep.Get(app+".securityContext.allowPrivilegeEscalation") != false || dep.Strings(app + ".securityContext.capabilities.drop")[0] != "ALL" {
+		t.Errorf("container securityContext: %v", dep.Get(app+".securityContext"))
+	}
+	if dep.String("spec.template.spec.topologySpreadConstraints[0].topologyKey") != DefaultZoneLabel ||
+		dep.String("spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable") != "ScheduleAnyway" ||
+		dep.Int("spec.template.spec.topologySpreadConstraints[0].maxSkew") != 1 {
+		t.Errorf("spread: %v", dep.Get("spec.template.spec.topologySpreadConstraints"))
+	}
+
+	// Autoscaling owns the replica count; rollouts never dip below the floor.
+	if dep.Has("spec.replicas") {
+		t.Errorf("spec.replicas %v set although an HPA manages it", dep.Get("spec.replicas"))
+	}
+	if dep.Int("spec.strategy.rollingUpdate.maxUnavailable") != 0 || !dep.Has("spec.strategy.rollingUpdate.maxUnavailable") {
+		t.Errorf("strategy: %v", dep.Get("spec.strategy"))
+	}
+	hpa := m.One(t, tHPA, "egov-user")
+	if hpa.Int("spec.minReplicas") != 2 || hpa.Int("spec.maxReplicas") != 4 ||
+		hpa.Int("spec.metrics[0].resource.target.averageUtilization") != 80 || hpa.String("spec.scaleTargetRef.name") != "egov-user" {
+		t.Errorf("hpa spec: %v", hpa.Get("spec"))
+	}
+	pdb := m.One(t, tPDB, "egov-user")
+	if pdb.Int("spec.maxUnavailable") != 1 {
+		t.Errorf("pdb: %v", pdb.Get("spec"))
+	}
+
+	s := m.One(t, tService, "egov-user")
+	if s.MetadataName() != "egov-user" || s.Namespace() != "egov" || s.String("spec.ports[0].targetPort") != "http" || s.Int("spec.ports[0].port") != 8080 {
+		t.Errorf("service: %v", s.Get("spec"))
+	}
+
+	ing := m.One(t, tIngress, "egov-user")
+	path := "spec.rules[0].http.paths[0]"
+	if ing.String(path+".path") != "/user" || ing.String(path+".pathType") != "Prefix" {
+		t.Errorf("ingress path: %v", ing.Get(path))
+	}
+	if ing.String(path+".backend.service.name") != "zuul" || ing.Int(path+".backend.service.port.number") != 8080 {
+		t.Errorf("ViaZuul backend: %v", ing.Get(path+".backend"))
+	}
+	if ing.String("spec.ingressClassName") != "nginx" || ing.String("spec.rules[0].host") != "digit.example.org" ||
+		ing.String("spec.tls[0].secretName") != "digit-example-org-tls" {
+		t.Errorf("ingress spec: %v", ing.Get("spec"))
+	}
+
+	sa := m.One(t, tSA, "egov-user")
+	if sa.String(`metadata.annotations["eks.amazonaws.com/role-arn"]`) != "arn:aws:iam::1:role/x" ||
+		dep.String("spec.template.spec.serviceAccountName") != "egov-user" {
+		t.Errorf("service account not wired")
+	}
+}
+
+func TestDigitServiceSingleReplica(t *testing.T) {
+	m, _ := deployUser(t, func(a *DigitServiceArgs) {
+		a.Replicas = 0 // default 1
+		a.Autoscaling = nil
+		a.Ingress = &IngressRoute{}
+	})
+	if pdbs := m.ByType(tPDB); len(pdbs) != 0 {
+		t.Errorf("PDB with one replica blocks node drains: %v", names(pdbs))
+	}
+	if hpas := m.ByType(tHPA); len(hpas) != 0 {
+		t.Errorf("unexpected HPA")
+	}
+	dep := m.One(t, tDeployment, "egov-user")
+	if dep.Int("spec.replicas") != 1 {
+		t.Errorf("replicas = %v", dep.Get("spec.replicas"))
+	}
+	ing := m.One(t, tIngress, "egov-user")
+	b := "spec.rules[0].http.paths[0].backend.service"
+	if ing.String(b+".name") != "egov-user" || ing.Int(b+".port.number") != 8080 || ing.Has("spec.rules[0].host") {
+		t.Errorf("direct backend: %v", ing.Get("spec.rules[0]"))
+	}
+}
+
+func TestDigitServiceReplicasWithoutAutoscalingGetPDB(t *testing.T) {
+	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.Autoscaling = nil; a.Replicas = 3 })
+	m.One(t, tPDB, "egov-user")
+	if got := m.One(t, tDeployment, "egov-user").Int("spec.replicas"); got != 3 {
+		t.Errorf("replicas = %d", got)
+	}
+}
+
+func TestDigitServiceFrontend(t *testing.T) {
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		_, err := NewDigitService(ctx, "employee", &DigitServiceArgs{
+			Name: "employee", Namespace: "egov", Image: "egovio/employee:v1.8.0-abc", Kind: KindFrontend,
+			ContextPath: "employee", Ingress: &IngressRoute{},
+		})
+		return err
+	})
+	dep := m.One(t, tDeployment, "employee")
+	if dep.String(app+".ports[0].containerPort") != "80" {
+		t.Errorf("frontend port: %v", dep.Get(app+".ports"))
+	}
+	if dep.String(app+".readinessProbe.httpGet.path") != "/employee/" || dep.Int(app+".readinessProbe.initialDelaySeconds") != 5 {
+		t.Errorf("frontend probe: %v", dep.Get(app+".readinessProbe"))
+	}
+	if dep.Has("spec.template.spec.securityContext.runAsNonRoot") {
+		t.Errorf("nginx images start as root; runAsNonRoot would stop them")
+	}
+	if dep.Get(app+".securityContext.allowPrivilegeEscalation") != false {
+		t.Errorf("frontend must still forbid privilege escalation")
+	}
+	if dep.Len(app+".env") != 0 {
+		t.Errorf("frontend env should be empty (no JAVA_OPTS, no DB): %v", dep.Get(app+".env"))
+	}
+	if m.One(t, tService, "employee").Int("spec.ports[0].port") != 80 {
+		t.Errorf("service port")
+	}
+}
+
+func TestDigitServiceNoContextPath(t *testing.T) {
+	m, svc := deployUser(t, func(a *DigitServiceArgs) { a.ContextPath = ""; a.Autoscaling = nil })
+	dep := m.One(t, tDeployment, "egov-user")
+	if dep.String(app+".livenessProbe.tcpSocket.port") != "http" || dep.Has(app+".livenessProbe.httpGet") {
+		t.Errorf("want a TCP probe without context path: %v", dep.Get(app+".livenessProbe"))
+	}
+	if len(m.ByType(tIngress)) != 0 || svc.Ingress != nil {
+		t.Errorf("an empty ContextPath must not create an Ingress")
+	}
+}
+
+func TestDigitServiceNoDB(t *testing.T) {
+	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.UsesDB = Bool(false); a.Migration = nil })
+	dep := m.One(t, tDeployment, "egov-user")
+	for _, n := range []string{"SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD"} {
+		if dep.Has(app + ".env[name=" + n + "]") {
+			t.Errorf("%s set with UsesDB false", n)
+		}
+	}
+}
+
+func TestEnvNames(t *testing.T) {
+	for key, want := range map[string]string{
+		"db-url":                               "SPRING_DATASOURCE_URL",
+		"kafka-brokers":                        "KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG",
+		"es-host":                              "ES_HOST",
+		"spring-datasource-tomcat-initialSize": "SPRING_DATASOURCE_TOMCAT_INITIALSIZE",
+		"master.password":                      "MASTER_PASSWORD",
+	} {
+		if got := ConfigEnvName(key); got != want {
+			t.Errorf("ConfigEnvName(%q) = %q, want %q", key, got, want)
+		}
+	}
+	if got := ServiceHostEnvName("egov-mdms-service"); got != "EGOV_MDMS_SERVICE_HOST" {
+		t.Errorf("ServiceHostEnvName = %q", got)
+	}
+}
+
+func TestDigitServiceValidation(t *testing.T) {
+	cases := []struct {
+		field  string
+		mutate func(*DigitServiceArgs)
+	}{
+		{"Name", func(a *DigitServiceArgs) { a.Name = "" }},
+		{"Name", func(a *DigitServiceArgs) { a.Name = "Egov_User" }},
+		{"Namespace", func(a *DigitServiceArgs) { a.Namespace = "" }},
+		{"Image", func(a *DigitServiceArgs) { a.Image = "egovio/egov-user" }},
+		{"Kind", func(a *DigitServiceArgs) { a.Kind = "python" }},
+		{"Port", func(a *DigitServiceArgs) { a.Port = 70000 }},
+		{"ContextPath", func(a *DigitServiceArgs) { a.ContextPath = "/user" }},
+		{"HealthPath", func(a *DigitServiceArgs) { a.HealthPath = "health" }},
+		{"Replicas", func(a *DigitServiceArgs) { a.Replicas = -1 }},
+		{"MemoryLimit", func(a *DigitServiceArgs) { a.MemoryLimit = "lots" }},
+		{"CPURequest", func(a *DigitServiceArgs) { a.CPURequest = "2"; a.CPULimit = "1" }},
+		{"JavaOpts", func(a *DigitServiceArgs) { a.Kind = KindFrontend }},
+		{"ConfigKeys[0]", func(a *DigitServiceArgs) { a.ConfigKeys = []string{"bad key"} }},
+		{"ServiceHostKeys[0]", func(a *DigitServiceArgs) { a.ServiceHostKeys = []string{"a/b"} }},
+		{"Env[1X]", func(a *DigitServiceArgs) { a.Env = map[string]string{"1X": "y"} }},
+		{"Env[SPRING_DATASOURCE_PASSWORD]", func(a *DigitServiceArgs) { a.Env = map[string]string{"SPRING_DATASOURCE_PASSWORD": "x"} }},
+		{"SecretEnv[SMS_PASSWORD]", func(a *DigitServiceArgs) { a.SecretEnv = map[string]SecretRef{"SMS_PASSWORD": {Secret: "sms"}} }},
+		{"Migration.Image", func(a *DigitServiceArgs) { a.Migration.Image = "" }},
+		{"Migration.SchemaTable", func(a *DigitServiceArgs) { a.Migration.SchemaTable = "" }},
+		{"GitSync.Repo", func(a *DigitServiceArgs) { a.GitSync.Repo = "" }},
+		{"GitSync.Root", func(a *DigitServiceArgs) { a.GitSync.Root = "work" }},
+		{"Autoscaling.Max", func(a *DigitServiceArgs) { a.Autoscaling.Max = 1 }},
+		{"Autoscaling.TargetCPU", func(a *DigitServiceArgs) { a.Autoscaling.TargetCPU = 150 }},
+		{"Ingress.Host", func(a *DigitServiceArgs) { a.Ingress.Host = "Not A Host" }},
+		{"Ingress.TLSSecretName", func(a *DigitServiceArgs) { a.Ingress.Host = "" }},
+		{"Ingress.ZuulService", func(a *DigitServiceArgs) { a.Ingress.ZuulService = "Zuul!" }},
+		{"ServiceAccountAnnotations", func(a *DigitServiceArgs) { a.ServiceAccountName = "" }},
+		{"DBSecretName", func(a *DigitServiceArgs) { a.DBSecretName = "DB" }},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			a := userArgs()
+			c.mutate(a)
+			expectArgsError(t, func(ctx *pulumi.Context) error {
+				_, err := NewDigitService(ctx, "egov-user", a)
+				return err
+			}, c.field+":")
+		})
+	}
+}

@@ -1,0 +1,247 @@
+package k8s
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Names of the shared objects every DIGIT service reads.
+const (
+	EgovConfigMapName  = "egov-config"
+	ServiceHostMapName = "egov-service-host"
+	DBSecretName       = "db"
+)
+
+// Keys of the db Secret.
+const (
+	DBSecretUsername       = "username"
+	DBSecretPassword       = "password"
+	DBSecretFlywayUsername = "flyway-username"
+	DBSecretFlywayPassword = "flyway-password"
+)
+
+// EnvironmentArgs describes the namespaces and the configuration shared by all DIGIT services.
+type EnvironmentArgs struct {
+	// Namespaces to create (e.g. backbone, egov, es-cluster, kafka-cluster, ...). Required, no duplicates.
+	Namespaces []string
+	// ConfigNamespaces are the namespaces that receive egov-config, egov-service-host and the db Secret.
+	// Default: all Namespaces. Each must be one of Namespaces.
+	ConfigNamespaces []string
+	// EgovConfig is the data of ConfigMap egov-config (db-url, kafka-brokers, es-host, flyway-locations, ...).
+	// Values may be Outputs (e.g. the database host). Default: empty ConfigMap.
+	EgovConfig map[string]pulumi.StringInput
+	// ServiceHosts is the data of ConfigMap egov-service-host: service name -> base URL ending in "/", e.g.
+	// "egov-user" -> "http://egov-user.egov:8080/" (see ServiceHostURL). Default: empty ConfigMap.
+	ServiceHosts map[string]string
+	// DBUser is the database user (Secret db key "username"). Required.
+	DBUser pulumi.StringInput
+	// DBPassword is the database password (Secret db key "password"). Required; it is made secret if it is not.
+	DBPassword pulumi.StringInput
+	// FlywayUser is the user of the flyway init containers (key "flyway-username"). Default: DBUser.
+	FlywayUser pulumi.StringInput
+	// FlywayPassword is the password of the flyway init containers (key "flyway-password"). Default: DBPassword.
+	FlywayPassword pulumi.StringInput
+	// Version is the app.kubernetes.io/version label of the shared objects, e.g. the DIGIT release ("core-v2.9").
+	// Default: "v1".
+	Version string
+	// Labels are extra labels on every Namespace (e.g. Pod Security admission levels). Default: none.
+	Labels map[string]string
+	// DependsOn are resources everything here waits for (e.g. Foundation.ClusterReady). Default: none.
+	DependsOn []pulumi.Resource
+}
+
+// Environment is the `digit:k8s:Environment` component.
+type Environment struct {
+	pulumi.ResourceState
+
+	// Namespaces by name, for DependsOn of the components deployed into them.
+	Namespaces map[string]*corev1.Namespace
+	// ConfigMaps are the egov-config ConfigMaps by namespace.
+	ConfigMaps map[string]*corev1.ConfigMap
+	// ServiceHostMaps are the egov-service-host ConfigMaps by namespace.
+	ServiceHostMaps map[string]*corev1.ConfigMap
+	// DBSecrets are the db Secrets by namespace.
+	DBSecrets map[string]*corev1.Secret
+	// Ready lists every object above, for a single DependsOn.
+	Ready []pulumi.Resource
+}
+
+// ServiceHostURL is the egov-service-host value of a service: "http://<name>.<namespace>:<port>/".
+func ServiceHostURL(name, namespace string, port int) string {
+	return fmt.Sprintf("http://%s.%s:%d/", name, namespace, port)
+}
+
+func (a *EnvironmentArgs) validate() error {
+	var e errs
+	if len(a.Namespaces) == 0 {
+		e.add("Namespaces", "at least one namespace is required")
+	}
+	seen := map[string]bool{}
+	for i, ns := range a.Namespaces {
+		e.dnsLabel(fmt.Sprintf("Namespaces[%d]", i), ns)
+		if seen[ns] {
+			e.add(fmt.Sprintf("Namespaces[%d]", i), "%q is listed twice", ns)
+		}
+		seen[ns] = true
+	}
+	cseen := map[string]bool{}
+	for i, ns := range a.ConfigNamespaces {
+		f := fmt.Sprintf("ConfigNamespaces[%d]", i)
+		if !seen[ns] {
+			e.add(f, "%q is not one of Namespaces", ns)
+		}
+		if cseen[ns] {
+			e.add(f, "%q is listed twice", ns)
+		}
+		cseen[ns] = true
+	}
+	for _, k := range sortedKeys(a.EgovConfig) {
+		if !configKeyRE.MatchString(k) {
+			e.add("EgovConfig["+k+"]", "not a valid ConfigMap key (alphanumerics, '-', '_', '.')")
+		}
+		if a.EgovConfig[k] == nil {
+			e.add("EgovConfig["+k+"]", "nil value")
+		}
+	}
+	for _, k := range sortedKeys(a.ServiceHosts) {
+		v := a.ServiceHosts[k]
+		if !configKeyRE.MatchString(k) {
+			e.add("ServiceHosts["+k+"]", "not a valid ConfigMap key (alphanumerics, '-', '_', '.')")
+		}
+		// DIGIT services concatenate host and path ("http://egov-user.egov:8080/" + "user/_search").
+		if !(strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://")) || !strings.HasSuffix(v, "/") {
+			e.add("ServiceHosts["+k+"]", "%q must be an http(s) URL ending in '/'", v)
+		}
+	}
+	if a.DBUser == nil {
+		e.add("DBUser", "required")
+	}
+	if a.DBPassword == nil {
+		e.add("DBPassword", "required")
+	}
+	e.labelValue("Version", a.Version)
+	for k, v := range a.Labels {
+		e.labelValue("Labels["+k+"]", v)
+	}
+	return e.err("Environment")
+}
+
+// NewEnvironment creates the namespaces and, in every config namespace, egov-config, egov-service-host and the
+// db Secret.
+func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opts ...pulumi.ResourceOption) (*Environment, error) {
+	if args == nil {
+		args = &EnvironmentArgs{}
+	}
+	if err := args.validate(); err != nil {
+		return nil, err
+	}
+	a := *args
+	if len(a.ConfigNamespaces) == 0 {
+		a.ConfigNamespaces = a.Namespaces
+	}
+	if a.Version == "" {
+		a.Version = "v1"
+	}
+	if a.FlywayUser == nil {
+		a.FlywayUser = a.DBUser
+	}
+	if a.FlywayPassword == nil {
+		a.FlywayPassword = a.DBPassword
+	}
+
+	comp := &Environment{
+		Namespaces:      map[string]*corev1.Namespace{},
+		ConfigMaps:      map[string]*corev1.ConfigMap{},
+		ServiceHostMaps: map[string]*corev1.ConfigMap{},
+		DBSecrets:       map[string]*corev1.Secret{},
+	}
+	if err := ctx.RegisterComponentResourceV2("digit:k8s:Environment", name, pulumi.Map{
+		"namespaces": pulumi.ToStringArray(a.Namespaces),
+	}, comp, opts...); err != nil {
+		return nil, err
+	}
+
+	for _, ns := range a.Namespaces {
+		labels := pulumi.StringMap{
+			LabelName:      pulumi.String(ns),
+			LabelInstance:  pulumi.String(name),
+			LabelVersion:   pulumi.String(a.Version),
+			LabelComponent: pulumi.String("namespace"),
+			LabelPartOf:    pulumi.String("digit"),
+			LabelManagedBy: pulumi.String("pulumi"),
+		}
+		for k, v := range a.Labels {
+			labels[k] = pulumi.String(v)
+		}
+		n, err := corev1.NewNamespace(ctx, name+"-"+ns, &corev1.NamespaceArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(ns), Labels: labels},
+		}, childOpts(comp, a.DependsOn)...)
+		if err != nil {
+			return nil, err
+		}
+		comp.Namespaces[ns] = n
+		comp.Ready = append(comp.Ready, n)
+	}
+
+	config := pulumi.StringMap{}
+	for k, v := range a.EgovConfig {
+		config[k] = v
+	}
+	hosts := pulumi.StringMap{}
+	for k, v := range a.ServiceHosts {
+		hosts[k] = pulumi.String(v)
+	}
+	// The password is wrapped again here although NewSecret does it too: a caller handing a plain string must not
+	// end up with it in state unencrypted through some other path.
+	password := pulumi.ToSecret(a.DBPassword).(pulumi.StringOutput)
+	flywayPassword := pulumi.ToSecret(a.FlywayPassword).(pulumi.StringOutput)
+
+	for _, ns := range a.ConfigNamespaces {
+		deps := []pulumi.Resource{comp.Namespaces[ns]}
+		meta := func(objName, component string) *metav1.ObjectMetaArgs {
+			l := appLabels{name: objName, instance: name, version: a.Version, component: component}
+			return l.meta(objName, ns)
+		}
+		cm, err := corev1.NewConfigMap(ctx, name+"-"+ns+"-"+EgovConfigMapName, &corev1.ConfigMapArgs{
+			Metadata: meta(EgovConfigMapName, "config"),
+			Data:     config,
+		}, childOpts(comp, deps)...)
+		if err != nil {
+			return nil, err
+		}
+		hm, err := corev1.NewConfigMap(ctx, name+"-"+ns+"-"+ServiceHostMapName, &corev1.ConfigMapArgs{
+			Metadata: meta(ServiceHostMapName, "config"),
+			Data:     hosts,
+		}, childOpts(comp, deps)...)
+		if err != nil {
+			return nil, err
+		}
+		sec, err := corev1.NewSecret(ctx, name+"-"+ns+"-"+DBSecretName, &corev1.SecretArgs{
+			Metadata: meta(DBSecretName, "credentials"),
+			Type:     pulumi.String("Opaque"),
+			StringData: pulumi.StringMap{
+				DBSecretUsername:       a.DBUser,
+				DBSecretPassword:       password,
+				DBSecretFlywayUsername: a.FlywayUser,
+				DBSecretFlywayPassword: flywayPassword,
+			},
+		}, childOpts(comp, deps, pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
+		if err != nil {
+			return nil, err
+		}
+		comp.ConfigMaps[ns], comp.ServiceHostMaps[ns], comp.DBSecrets[ns] = cm, hm, sec
+		comp.Ready = append(comp.Ready, cm, hm, sec)
+	}
+
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"namespaces":       pulumi.ToStringArray(a.Namespaces),
+		"configNamespaces": pulumi.ToStringArray(a.ConfigNamespaces),
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

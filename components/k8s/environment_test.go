@@ -1,0 +1,133 @@
+package k8s
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const dbPassword = "s3cr3t-Pa55word"
+
+func envArgs() *EnvironmentArgs {
+	return &EnvironmentArgs{
+		Namespaces:       []string{"backbone", "egov", "es-cluster"},
+		ConfigNamespaces: []string{"egov", "backbone"},
+		EgovConfig: map[string]pulumi.StringInput{
+			"db-url":        pulumi.Sprintf("jdbc:postgresql://%s:5432/digit", pulumi.String("db.internal")),
+			"kafka-brokers": pulumi.String("kafka-v2.kafka-cluster:9092"),
+		},
+		ServiceHosts: map[string]string{"egov-user": ServiceHostURL("egov-user", "egov", 8080)},
+		DBUser:       pulumi.String("digit"),
+		// A secret that arrives as a plain String must still never reach state in plaintext.
+		DBPassword: pulumi.String(dbPassword),
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	var env *Environment
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		env, err = NewEnvironment(ctx, "env", envArgs())
+		return err
+	})
+
+	nss := m.ByType("kubernetes:core/v1:Namespace")
+	if len(nss) != 3 || len(env.Namespaces) != 3 || env.Namespaces["es-cluster"] == nil {
+		t.Fatalf("namespaces: %v / %v", names(nss), env.Namespaces)
+	}
+	for _, ns := range nss {
+		if ns.Label(LabelName) != ns.MetadataName() {
+			t.Errorf("namespace %s labels: %v", ns.MetadataName(), ns.StringMap("metadata.labels"))
+		}
+	}
+
+	secrets := m.ByType("kubernetes:core/v1:Secret")
+	if len(secrets) != 2 {
+		t.Fatalf("want a db Secret in each of the 2 config namespaces, got %v", names(secrets))
+	}
+	seen := map[string]bool{}
+	for _, s := range secrets {
+		seen[s.Namespace()] = true
+		if s.MetadataName() != "db" {
+			t.Errorf("secret name %q", s.MetadataName())
+		}
+		for _, k := range []string{"username", "password", "flyway-username", "flyway-password"} {
+			if !s.Has("stringData." + k) {
+				t.Errorf("secret %s lacks key %s", s.Name, k)
+			}
+		}
+		if s.String("stringData.password") != dbPassword || s.String("stringData.flyway-password") != dbPassword {
+			t.Errorf("secret %s does not carry the password", s.Name)
+		}
+		if !s.IsSecret("stringData.password") || !s.IsSecret("stringData.flyway-password") {
+			t.Errorf("secret %s: password is not a secret input", s.Name)
+		}
+		if !contains(s.AdditionalSecretOutputs, "stringData") || !contains(s.AdditionalSecretOutputs, "data") {
+			t.Errorf("secret %s: outputs not marked secret: %v", s.Name, s.AdditionalSecretOutputs)
+		}
+	}
+	if !seen["egov"] || !seen["backbone"] || seen["es-cluster"] {
+		t.Errorf("db secrets in %v, want exactly the config namespaces", seen)
+	}
+	if leaks := m.PlaintextPaths(dbPassword); len(leaks) != 0 {
+		t.Errorf("password in plaintext at %v", leaks)
+	}
+
+	var cfg, hosts int
+	for _, cm := range m.ByType("kubernetes:core/v1:ConfigMap") {
+		switch cm.MetadataName() {
+		case "egov-config":
+			cfg++
+			if cm.String("data.db-url") != "jdbc:postgresql://db.internal:5432/digit" {
+				t.Errorf("db-url = %q", cm.String("data.db-url"))
+			}
+		case "egov-service-host":
+			hosts++
+			if cm.String("data.egov-user") != "http://egov-user.egov:8080/" {
+				t.Errorf("egov-user host = %q", cm.String("data.egov-user"))
+			}
+		}
+		if cm.Namespace() == "es-cluster" {
+			t.Errorf("config in a namespace outside ConfigNamespaces")
+		}
+		// Each object waits for its namespace.
+		if len(cm.DependsOn) == 0 {
+			t.Errorf("%s does not depend on its namespace", cm.Name)
+		}
+	}
+	if cfg != 2 || hosts != 2 {
+		t.Errorf("egov-config x%d, egov-service-host x%d, want 2 each", cfg, hosts)
+	}
+}
+
+func TestEnvironmentConfigDefaultsToAllNamespaces(t *testing.T) {
+	a := envArgs()
+	a.ConfigNamespaces = nil
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err })
+	if n := len(m.ByType("kubernetes:core/v1:Secret")); n != 3 {
+		t.Errorf("db secrets: %d, want one per namespace", n)
+	}
+}
+
+func TestEnvironmentValidation(t *testing.T) {
+	cases := []struct {
+		field  string
+		mutate func(*EnvironmentArgs)
+	}{
+		{"Namespaces", func(a *EnvironmentArgs) { a.Namespaces = nil; a.ConfigNamespaces = nil }},
+		{"Namespaces[1]", func(a *EnvironmentArgs) { a.Namespaces[1] = "Egov" }},
+		{"Namespaces[2]", func(a *EnvironmentArgs) { a.Namespaces[2] = "backbone" }},
+		{"ConfigNamespaces[0]", func(a *EnvironmentArgs) { a.ConfigNamespaces = []string{"monitoring"} }},
+		{"EgovConfig[db url]", func(a *EnvironmentArgs) { a.EgovConfig["db url"] = pulumi.String("x") }},
+		{"ServiceHosts[egov-user]", func(a *EnvironmentArgs) { a.ServiceHosts["egov-user"] = "egov-user.egov:8080" }},
+		{"DBUser", func(a *EnvironmentArgs) { a.DBUser = nil }},
+		{"DBPassword", func(a *EnvironmentArgs) { a.DBPassword = nil }},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			a := envArgs()
+			c.mutate(a)
+			expectArgsError(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err }, c.field+":")
+		})
+	}
+}

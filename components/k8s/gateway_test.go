@@ -1,0 +1,130 @@
+package k8s
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	tIngressClass = "kubernetes:networking.k8s.io/v1:IngressClass"
+	tRelease      = "kubernetes:helm.sh/v3:Release"
+	tIssuer       = "kubernetes:cert-manager.io/v1:ClusterIssuer"
+)
+
+func TestGatewayWithoutDomain(t *testing.T) {
+	var gw *Gateway
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing"})
+		return err
+	})
+	ic := m.One(t, tIngressClass, "gw-nginx")
+	if ic.MetadataName() != "nginx" || ic.String("spec.controller") != "k8s.io/ingress-nginx" ||
+		ic.String(`metadata.annotations["ingressclass.kubernetes.io/is-default-class"]`) != "true" {
+		t.Errorf("ingress class: %v", ic.Get(""))
+	}
+	if len(m.ByType(tRelease)) != 0 || len(m.ByType(tIssuer)) != 0 {
+		t.Errorf("cert-manager deployed without a domain")
+	}
+	if gw.IngressClassName != "nginx" || gw.TLSSecretName != "" || len(gw.IssuerAnnotations) != 0 {
+		t.Errorf("outputs: %+v", gw)
+	}
+	dep := m.One(t, tDeployment, "gw-ingress-nginx-controller")
+	args := dep.Strings("spec.template.spec.containers[0].args")
+	for _, want := range []string{"--ingress-class=nginx", "--controller-class=k8s.io/ingress-nginx", "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller"} {
+		if !contains(args, want) {
+			t.Errorf("controller args %v lack %s", args, want)
+		}
+	}
+	if dep.Namespace() != "ingress-nginx" || dep.String("spec.template.spec.serviceAccountName") != "ingress-nginx" {
+		t.Errorf("controller namespace/sa: %q %q", dep.Namespace(), dep.String("spec.template.spec.serviceAccountName"))
+	}
+	svc := m.One(t, tService, "gw-ingress-nginx-controller")
+	if svc.String("spec.type") != "LoadBalancer" || svc.Has("metadata.annotations") {
+		t.Errorf("non-aws service: %v", svc.Get(""))
+	}
+	// The controller must be able to read ingresses cluster-wide and publish their status.
+	cr := m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "gw-ingress-nginx-ingress-nginx")
+	var rules []string
+	for i := 0; i < cr.Len("rules"); i++ {
+		r := fmt.Sprintf("rules[%d]", i)
+		for _, res := range cr.Strings(r + ".resources") {
+			rules = append(rules, res+":"+strings.Join(cr.Strings(r+".verbs"), ","))
+		}
+	}
+	for _, want := range []string{"ingresses:get,list,watch", "ingresses/status:update", "ingressclasses:get,list,watch", "endpointslices:list,watch,get"} {
+		if !contains(rules, want) {
+			t.Errorf("cluster role lacks %s (has %v)", want, rules)
+		}
+	}
+	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:Role", "gw-ingress-nginx")
+	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "gw-ingress-nginx")
+	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "gw-ingress-nginx-ingress-nginx")
+}
+
+func TestGatewayAWSWithTLS(t *testing.T) {
+	var gw *Gateway
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "aws", Domain: "digit.example.org", TLS: true, Email: "ops@example.org"})
+		return err
+	})
+	svc := m.One(t, tService, "gw-ingress-nginx-controller")
+	if svc.String(`metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]`) != "nlb" {
+		t.Errorf("aws service annotations: %v", svc.Get("metadata.annotations"))
+	}
+	rel := m.One(t, tRelease, "gw-cert-manager")
+	if rel.String("chart") != "cert-manager" || rel.String("version") != DefaultCertManagerVersion ||
+		rel.String("repositoryOpts.repo") != "https://charts.jetstack.io" || rel.Get("values.crds.enabled") != true {
+		t.Errorf("release: %v", rel.Get(""))
+	}
+	issuer := m.One(t, tIssuer, "gw-letsencrypt-prod")
+	acme := "spec.acme"
+	if issuer.String(acme+".email") != "ops@example.org" || issuer.String(acme+".server") != LetsEncryptProduction ||
+		issuer.String(acme+".solvers[0].http01.ingress.ingressClassName") != "nginx" {
+		t.Errorf("issuer: %v", issuer.Get(acme))
+	}
+	if !contains(issuer.DependsOn, rel.URN) {
+		t.Errorf("ClusterIssuer does not wait for the cert-manager release (its CRD): %v", issuer.DependsOn)
+	}
+	if gw.TLSSecretName != "digit-example-org-tls" || gw.IssuerAnnotations["cert-manager.io/cluster-issuer"] != "letsencrypt-prod" {
+		t.Errorf("tls outputs: %q %v", gw.TLSSecretName, gw.IssuerAnnotations)
+	}
+}
+
+func TestGatewayDomainWithoutTLS(t *testing.T) {
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		_, err := NewGateway(ctx, "gw", &GatewayArgs{Domain: "digit.example.org"})
+		return err
+	})
+	if len(m.ByType(tRelease)) != 0 {
+		t.Errorf("cert-manager installed although TLS is off")
+	}
+}
+
+func TestGatewayValidation(t *testing.T) {
+	cases := []struct {
+		field string
+		args  GatewayArgs
+	}{
+		{"TLS", GatewayArgs{TLS: true, Email: "a@b.org"}},
+		{"Email", GatewayArgs{TLS: true, Domain: "digit.example.org"}},
+		{"Email", GatewayArgs{TLS: true, Domain: "digit.example.org", Email: "nobody"}},
+		{"Domain", GatewayArgs{Domain: "https://digit.example.org"}},
+		{"ServiceType", GatewayArgs{ServiceType: "ExternalName"}},
+		{"Namespace", GatewayArgs{Namespace: "Ingress"}},
+		{"Replicas", GatewayArgs{Replicas: -2}},
+		{"Resources.MemoryRequest", GatewayArgs{Resources: Resources{MemoryRequest: "1Gi", MemoryLimit: "512Mi"}}},
+		{"ACMEServer", GatewayArgs{ACMEServer: "http://acme"}},
+		{"Image", GatewayArgs{Image: "nginx"}},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			a := c.args
+			expectArgsError(t, func(ctx *pulumi.Context) error { _, err := NewGateway(ctx, "gw", &a); return err }, c.field+":")
+		})
+	}
+}

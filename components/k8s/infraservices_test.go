@@ -1,0 +1,152 @@
+package k8s
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/k8s/k8stest"
+)
+
+func infraArgs() InfraServicesArgs {
+	return InfraServicesArgs{
+		Logging:    LoggingSpec{Enabled: true, ESHost: "elasticsearch-data-v1.es-cluster"},
+		Monitoring: MonitoringSpec{Enabled: true},
+		Tracing:    TracingSpec{Enabled: true},
+	}
+}
+
+func deployInfra(t *testing.T, a InfraServicesArgs) (*k8stest.Mocks, *InfraServices) {
+	t.Helper()
+	var is *InfraServices
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		is, err = NewInfraServices(ctx, "infra", &a)
+		return err
+	})
+	return m, is
+}
+
+func kubeSet(m *k8stest.Mocks) map[string]k8stest.Resource {
+	out := map[string]k8stest.Resource{}
+	for _, r := range m.Kubernetes() {
+		out[r.Type+" "+r.Name] = r
+	}
+	return out
+}
+
+func TestInfraServicesAll(t *testing.T) {
+	m, is := deployInfra(t, infraArgs())
+	if is.JaegerAgentHost != "jaeger-agent.monitoring" || is.JaegerAgentPort != 6831 || is.PrometheusURL != "http://prometheus.monitoring:9090" {
+		t.Errorf("outputs: %+v", is)
+	}
+	agent := m.One(t, tService, "infra-jaeger-agent")
+	if agent.Namespace() != "monitoring" || agent.String("spec.ports[name=agent-compact].protocol") != "UDP" ||
+		agent.Int("spec.ports[name=agent-compact].port") != 6831 {
+		t.Errorf("jaeger-agent service: %v", agent.Get("spec"))
+	}
+	m.One(t, tService, "infra-jaeger-collector")
+	m.One(t, tService, "infra-jaeger-query")
+
+	ds := m.One(t, "kubernetes:apps/v1:DaemonSet", "infra-fluent-bit")
+	if ds.String("spec.template.spec.tolerations[0].operator") != "Exists" {
+		t.Errorf("fluent-bit must tolerate every taint: %v", ds.Get("spec.template.spec.tolerations"))
+	}
+	conf := m.One(t, "kubernetes:core/v1:ConfigMap", "infra-fluent-bit-config").String(`data["fluent-bit.conf"]`)
+	for _, want := range []string{"Host             elasticsearch-data-v1.es-cluster", "Path              /var/log/containers/*.log", "Logstash_Prefix  logstash"} {
+		if !contains(strings.Split(conf, "\n"), "    "+want) {
+			t.Errorf("fluent-bit.conf lacks %q:\n%s", want, conf)
+		}
+	}
+	cr := m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "infra-fluent-bit-logging")
+	if res := cr.Strings("rules[0].resources"); !contains(res, "pods") || !contains(res, "namespaces") {
+		t.Errorf("fluent-bit rbac: %v", cr.Get("rules"))
+	}
+
+	prom := m.One(t, "kubernetes:core/v1:ConfigMap", "infra-prometheus-config").String(`data["prometheus.yml"]`)
+	for _, want := range []string{"job_name: kubernetes-nodes", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
+		if !strings.Contains(prom, want) {
+			t.Errorf("prometheus.yml lacks %q", want)
+		}
+	}
+	pd := m.One(t, tDeployment, "infra-prometheus")
+	if !pd.Has("spec.template.spec.volumes[name=data].emptyDir") {
+		t.Errorf("prometheus storage: %v", pd.Get("spec.template.spec.volumes"))
+	}
+}
+
+// Turning one add-on off removes exactly its objects and nothing else.
+func TestInfraServicesToggles(t *testing.T) {
+	mAll, _ := deployInfra(t, infraArgs())
+	all := kubeSet(mAll)
+	for _, c := range []struct {
+		component string
+		off       func(*InfraServicesArgs)
+	}{
+		{"logging", func(a *InfraServicesArgs) { a.Logging.Enabled = false }},
+		{"monitoring", func(a *InfraServicesArgs) { a.Monitoring.Enabled = false }},
+		{"tracing", func(a *InfraServicesArgs) { a.Tracing.Enabled = false }},
+	} {
+		t.Run(c.component, func(t *testing.T) {
+			a := infraArgs()
+			c.off(&a)
+			m, _ := deployInfra(t, a)
+			got := kubeSet(m)
+			var removed []string
+			for k, r := range all {
+				if _, ok := got[k]; !ok {
+					removed = append(removed, k)
+					if r.Label(LabelComponent) != c.component {
+						t.Errorf("disabling %s removed %s (component %q)", c.component, k, r.Label(LabelComponent))
+					}
+				}
+			}
+			for k := range got {
+				if _, ok := all[k]; !ok {
+					t.Errorf("disabling %s added %s", c.component, k)
+				}
+			}
+			for k, r := range all {
+				if r.Label(LabelComponent) == c.component && got[k].Type != "" {
+					t.Errorf("%s still registered with %s off", k, c.component)
+				}
+			}
+			sort.Strings(removed)
+			if len(removed) == 0 {
+				t.Errorf("disabling %s removed nothing", c.component)
+			}
+		})
+	}
+	mNone, _ := deployInfra(t, InfraServicesArgs{})
+	if n := len(mNone.Kubernetes()); n != 0 {
+		t.Errorf("%d objects with everything off", n)
+	}
+}
+
+func TestInfraServicesValidation(t *testing.T) {
+	cases := []struct {
+		field  string
+		mutate func(*InfraServicesArgs)
+	}{
+		{"Logging.ESHost", func(a *InfraServicesArgs) { a.Logging.ESHost = "" }},
+		{"Logging.ESHost", func(a *InfraServicesArgs) { a.Logging.ESHost = "http://es:9200" }},
+		{"Logging.Namespace", func(a *InfraServicesArgs) { a.Logging.Namespace = "Logs" }},
+		{"Monitoring.Retention", func(a *InfraServicesArgs) { a.Monitoring.Retention = "one day" }},
+		{"Monitoring.StorageSizeLimit", func(a *InfraServicesArgs) { a.Monitoring.StorageSizeLimit = "lots" }},
+		{"Tracing.Image", func(a *InfraServicesArgs) { a.Tracing.Image = "jaeger" }},
+		{"Tracing.Resources.CPURequest", func(a *InfraServicesArgs) { a.Tracing.Resources = Resources{CPURequest: "2", CPULimit: "1"} }},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			a := infraArgs()
+			c.mutate(&a)
+			expectArgsError(t, func(ctx *pulumi.Context) error { _, err := NewInfraServices(ctx, "infra", &a); return err }, c.field+":")
+		})
+	}
+	// A disabled add-on is not validated: its empty ESHost must not block the others.
+	a := infraArgs()
+	a.Logging = LoggingSpec{}
+	deployInfra(t, a)
+}
