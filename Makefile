@@ -25,6 +25,13 @@ up: cluster-start ## deploy the whole service layer onto the local control plane
 	go run ./cmd/digit up -s $(STACK) --state $(STATE_DIR) --yes \
 	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'"}' \
 	  --secret digit:dbPassword=DIGIT_PG_PASSWORD
+	@echo
+	@echo "Deployed. Reach it with:"
+	@echo "  export KUBECONFIG=$(LOCALCP_DIR)/kubeconfig PATH=$$(dirname $$(source $(TOOLS_DIR)/env.sh && command -v kubectl)):\$$PATH"
+	@echo "  kubectl get pods -A                       # workloads on the three simulated nodes"
+	@echo "  kubectl get ingress -n egov               # one route per service context path (ingressRoutes above)"
+	@echo "  go run ./cmd/digit outputs -s $(STACK) --state $(STATE_DIR)"
+	@echo "Tear down with: make down"
 
 down: ## destroy the local stack and stop the local control plane
 	if [ -f $(LOCALCP_DIR)/env ]; then \

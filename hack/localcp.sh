@@ -305,41 +305,58 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-start_postgres() {
-  local bin pgroot pgdata
+# prepare_postgres — data dir, passwords, and initdb started in the background (it is the slow
+# part, ~2 s) so that it overlaps the apiserver's start-up; start_postgres finishes the job.
+PG_INIT_JOB=""
+prepare_postgres() {
+  local bin
   bin="$(pg_bin)"
-  pgroot="$STATE/pg"
-  mkdir -p "$pgroot"
+  PG_ROOT="$STATE/pg"
+  mkdir -p "$PG_ROOT"
   # Postgres refuses to run as root, so it runs as the Debian `postgres` user, which must be able
   # to reach its data dir. If a parent of the statedir is closed to it (e.g. /root is 0700),
   # keep the data in a private directory under /tmp and link it from the statedir.
   chmod 711 "$STATE"
-  if ! runuser -u postgres -- test -x "$pgroot"; then
+  if ! runuser -u postgres -- test -x "$PG_ROOT"; then
     local real
     real="$(mktemp -d /tmp/digit-localcp-pg.XXXXXX)"
-    rmdir "$pgroot"
-    ln -s "$real" "$pgroot"
-    log "postgres cannot reach $STATE; its data lives in $real (linked as $pgroot)"
+    rmdir "$PG_ROOT"
+    ln -s "$real" "$PG_ROOT"
+    log "postgres cannot reach $STATE; its data lives in $real (linked as $PG_ROOT)"
+    # Every path handed to a postgres-run command must avoid the closed parent.
+    PG_ROOT="$real"
   fi
-  pgdata="$pgroot/data"
-  chown postgres: "$pgroot/" && chmod 700 "$pgroot/"
+  chown postgres: "$PG_ROOT/" && chmod 700 "$PG_ROOT/"
+  # The server log is written by the postgres user, so it lives in its directory.
+  ln -sfn "$PG_ROOT/postgres.log" "$LOGS/postgres.log"
 
   DIGIT_PG_PORT="$(free_port)"
   DIGIT_PG_PASSWORD="$(openssl rand -hex 16)"
-  local superpw
-  superpw="$(openssl rand -hex 16)"
-  printf '%s\n' "$superpw" >"$pgroot/superuser-password"
-  chown postgres: "$pgroot/superuser-password"
-  chmod 600 "$pgroot/superuser-password"
+  PG_SUPERPW="$(openssl rand -hex 16)"
+  printf '%s\n' "$PG_SUPERPW" >"$PG_ROOT/superuser-password"
+  chown postgres: "$PG_ROOT/superuser-password"
+  chmod 600 "$PG_ROOT/superuser-password"
 
-  CURRENT=postgres
-  # Password (scram) auth over TCP only; the Unix socket is off, so nothing clashes with a
-  # system cluster or another instance.
-  runuser -u postgres -- "$bin/initdb" -D "$pgdata" -U postgres --pwfile="$pgroot/superuser-password" \
+  # Password (scram) auth over TCP only; the Unix socket is off (see start_postgres), so nothing
+  # clashes with a system cluster or another instance.
+  runuser -u postgres -- "$bin/initdb" -D "$PG_ROOT/data" -U postgres --pwfile="$PG_ROOT/superuser-password" \
     --auth-local=peer --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 \
-    >"$LOGS/postgres-initdb.log" 2>&1 || die "initdb failed"
+    >"$LOGS/postgres-initdb.log" 2>&1 </dev/null &
+  PG_INIT_JOB=$!
+}
+
+start_postgres() {
+  local bin pgdata="$PG_ROOT/data"
+  bin="$(pg_bin)"
+  CURRENT=postgres
+  local job="$PG_INIT_JOB"
+  PG_INIT_JOB=""
+  wait "$job" || {
+    tail -n 25 "$LOGS/postgres-initdb.log" >&2
+    die "initdb failed"
+  }
   # Throw-away test data: durability settings off for speed.
-  runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -l "$LOGS/postgres.log" -w -t "$TIMEOUT" \
+  runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -l "$PG_ROOT/postgres.log" -w -t "$TIMEOUT" \
     -o "-c listen_addresses=127.0.0.1 -c port=$DIGIT_PG_PORT -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || die "pg_ctl start failed"
   local pid
@@ -348,7 +365,7 @@ start_postgres() {
   log "started postgres (pid $pid, port $DIGIT_PG_PORT)"
   wait_for postgres "postgres accepting connections" "$bin/pg_isready" -h 127.0.0.1 -p "$DIGIT_PG_PORT"
 
-  PGPASSWORD="$superpw" "$bin/psql" -h 127.0.0.1 -p "$DIGIT_PG_PORT" -U postgres -d postgres \
+  PGPASSWORD="$PG_SUPERPW" "$bin/psql" -h 127.0.0.1 -p "$DIGIT_PG_PORT" -U postgres -d postgres \
     -v ON_ERROR_STOP=1 -q -v pw="$DIGIT_PG_PASSWORD" >/dev/null <<'SQL' || die "creating database egov failed"
 CREATE ROLE egov LOGIN PASSWORD :'pw';
 CREATE DATABASE egov OWNER egov;
@@ -381,7 +398,10 @@ cmd_start() {
   CURRENT=""
   # Any failure from here on: stop what was started and show the failing component's log.
   trap 'rc=$?; if ((rc != 0)); then on_start_failure; fi' EXIT
+  # Signals (Ctrl-C, a closed pipe on our output) do not run the EXIT trap: clean up for them too.
+  trap on_start_signal INT TERM HUP PIPE
 
+  prepare_postgres
   gen_pki
   gen_tokens
   local etcd_port etcd_peer cm_port sched_port kwok_port
@@ -421,6 +441,9 @@ cmd_start() {
 
   # --- kube-controller-manager (node-lifecycle removes the not-ready taint of kwok nodes;
   # the namespace controller finalises deletions; the PV controller binds claims).
+  # A node the lifecycle controller once calls NotReady gets its Pods marked unready, and kwok never marks them
+  # ready again: on a busy 2-core machine kwok's heartbeats can lag past the default 40 s grace period, so kwok
+  # renews node Leases (--node-lease-duration-seconds below) and the grace period is generous.
   CURRENT=kube-controller-manager
   spawn kube-controller-manager kube-controller-manager \
     --kubeconfig="$STATE/controller-manager.kubeconfig" \
@@ -430,7 +453,8 @@ cmd_start() {
     --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
     --use-service-account-credentials=true \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
-    --controllers='*' --leader-elect=false --profiling=false
+    --controllers='*' --leader-elect=false --profiling=false \
+    --node-monitor-grace-period=5m
 
   # --- kube-scheduler
   CURRENT=kube-scheduler
@@ -446,6 +470,7 @@ cmd_start() {
   spawn kwok kwok --kubeconfig="$STATE/kubeconfig" --config="$STATE/kwok.yaml" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
+    --node-lease-duration-seconds=40 \
     --server-address="127.0.0.1:$kwok_port" --cidr=10.244.0.1/16 --node-ip=127.0.0.1
 
   # --- fake volume provisioner for the local-fake StorageClass
@@ -479,7 +504,7 @@ cmd_start() {
   wait_for kube-controller-manager "default ServiceAccount" kubectl get serviceaccount default -n default
 
   write_env
-  trap - EXIT
+  trap - EXIT INT TERM HUP PIPE
   log "control plane ready in $((SECONDS - t0))s — source $STATE/env"
 }
 
@@ -511,11 +536,22 @@ write_env() {
 on_start_failure() {
   local c="${CURRENT:-}"
   log "start failed${c:+ in $c}; stopping what was started"
+  # A background initdb must finish before its directory can be cleaned up or reused.
+  if [[ -n "$PG_INIT_JOB" ]]; then wait "$PG_INIT_JOB" 2>/dev/null || true; fi
   if [[ -n "$c" && -f "$LOGS/$c.log" ]]; then
     log "last lines of $LOGS/$c.log:"
     tail -n 25 "$LOGS/$c.log" >&2
   fi
   stop_all
+}
+
+on_start_signal() {
+  # Our stderr may be the broken pipe: ignore SIGPIPE and errors so the cleanup completes.
+  trap '' PIPE
+  trap - EXIT
+  set +e
+  on_start_failure
+  exit 130
 }
 
 cmd_stop() {

@@ -410,10 +410,10 @@ func (w *wiring) collectOutputs() {
 	}
 	out["modules"] = mods
 	out["serviceCount"] = pulumi.Int(services)
-	routes := pulumi.StringArray{}
+	routes := pulumi.StringMap{}
 	for _, s := range w.cat.Services() {
 		if s.ContextPath != "" && w.ingressClass != "" {
-			routes = append(routes, pulumi.String("/"+s.ContextPath+" -> "+s.Name))
+			routes["/"+s.ContextPath] = pulumi.String(s.Name)
 		}
 	}
 	out["ingressRoutes"] = routes
