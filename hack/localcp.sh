@@ -24,7 +24,8 @@ ZONES=(zone-a zone-b zone-c)
 # Timeouts (seconds) for each readiness wait.
 TIMEOUT="${DIGIT_LOCALCP_TIMEOUT:-60}"
 
-log() { printf '[localcp %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# `|| true`: a closed stderr (e.g. piped into `head`) must not abort a stop half-way.
+log() { printf '[localcp %(%H:%M:%S)T] %s\n' -1 "$*" >&2 || true; }
 die() { log "ERROR: $*"; exit 1; }
 
 usage() {
@@ -64,11 +65,16 @@ spawn() {
 
 # Stop everything recorded in $PIDS plus Postgres; safe to call at any point of a failed start.
 stop_all() {
-  local pgdata="$STATE/pg/data"
+  # Resolve the link: the postgres user may not be able to pass through the statedir.
+  local pgdata
+  pgdata="$(readlink -f "$STATE/pg" 2>/dev/null || echo "$STATE/pg")/data"
   if [[ -f "$pgdata/postmaster.pid" ]]; then
     # pg_ctl, not a bare signal: a fast shutdown that leaves the data dir consistent.
-    runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$pgdata" -m fast -w -t 30 stop >/dev/null 2>&1 ||
-      log "pg_ctl stop failed (see $LOGS/postgres.log)"
+    if runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$pgdata" -m fast -w -t 30 stop >/dev/null 2>&1; then
+      log "stopped postgres (pg_ctl)"
+    else
+      log "pg_ctl stop failed (see $LOGS/postgres.log); signalling it instead"
+    fi
   fi
   [[ -f "$PIDS" ]] || return 0
   local name pid exe alive=()
@@ -146,6 +152,10 @@ gen_pki() {
     "extendedKeyUsage=serverAuth" "keyUsage=digitalSignature,keyEncipherment" >"$PKI/apiserver.ext"
   openssl x509 -req -in "$PKI/apiserver.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial \
     -days 3650 -extfile "$PKI/apiserver.ext" -out "$PKI/apiserver.crt" 2>/dev/null
+  # Front-proxy CA: published in kube-system/extension-apiserver-authentication for the
+  # controller-manager's and scheduler's delegated authentication (else they log an error per second).
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+    -subj "/CN=digit-localcp-front-proxy-ca" -keyout "$PKI/front-proxy-ca.key" -out "$PKI/front-proxy-ca.crt" 2>/dev/null
   # Service-account token signing key (apiserver signs, controller-manager issues tokens).
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key" 2>/dev/null
   openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
@@ -389,7 +399,7 @@ cmd_start() {
 
   local t0=$SECONDS
   # A fresh cluster each time: remove only what this script creates. A pg dir under /tmp
-  # (see start_postgres) is removed through its link.
+  # (see prepare_postgres) is removed through its link.
   if [[ -L "$STATE/pg" ]]; then rm -rf "$(readlink -f "$STATE/pg")"; fi
   rm -rf "${STATE:?}"/{etcd,pki,logs,pg,kubeconfig,env,kwok.yaml,nodes.yaml,storageclass.yaml,*.kubeconfig}
   mkdir -p "$LOGS"
@@ -431,6 +441,9 @@ cmd_start() {
     --endpoint-reconciler-type=none \
     --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
     --client-ca-file="$PKI/ca.crt" \
+    --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
     --token-auth-file="$PKI/tokens.csv" --authorization-mode=RBAC \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
@@ -467,7 +480,12 @@ cmd_start() {
   # --- kwok: simulates the kubelets of annotated nodes only (and LB status via stages).
   CURRENT=kwok
   write_kwok_config
+  # --node-lease-duration-seconds: kwok v0.7's default is 0, which means no node Leases *and*
+  # only a rare status heartbeat, so every ~50 s the node-lifecycle controller marks all nodes
+  # NotReady and their Pods not ready (Service endpoints flip, Pulumi's await then hangs).
+  # With a lease duration, kwok renews node Leases and heartbeats status as a kubelet does.
   spawn kwok kwok --kubeconfig="$STATE/kubeconfig" --config="$STATE/kwok.yaml" \
+    --node-lease-duration-seconds=40 \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
     --node-lease-duration-seconds=40 \
@@ -555,6 +573,8 @@ on_start_signal() {
 }
 
 cmd_stop() {
+  # Finish stopping even if our output pipe closes or the caller hits Ctrl-C again.
+  trap '' PIPE INT HUP
   stop_all
   log "stopped"
 }
