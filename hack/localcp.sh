@@ -455,8 +455,8 @@ cmd_start() {
   # --- kube-controller-manager (node-lifecycle removes the not-ready taint of kwok nodes;
   # the namespace controller finalises deletions; the PV controller binds claims).
   # A node the lifecycle controller once calls NotReady gets its Pods marked unready, and kwok never marks them
-  # ready again: on a busy 2-core machine kwok's heartbeats can lag past the default 40 s grace period, so kwok
-  # renews node Leases (--node-lease-duration-seconds below) and the grace period is generous.
+  # ready again; on a busy 2-core machine renewals can lag past the default 40 s, so the grace period is generous
+  # (kwok's node Leases: see --node-lease-duration-seconds below).
   CURRENT=kube-controller-manager
   spawn kube-controller-manager kube-controller-manager \
     --kubeconfig="$STATE/controller-manager.kubeconfig" \
@@ -488,7 +488,6 @@ cmd_start() {
     --node-lease-duration-seconds=40 \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
-    --node-lease-duration-seconds=40 \
     --server-address="127.0.0.1:$kwok_port" --cidr=10.244.0.1/16 --node-ip=127.0.0.1
 
   # --- fake volume provisioner for the local-fake StorageClass
