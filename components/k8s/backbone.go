@@ -616,8 +616,8 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 				Spec:     podSpec,
 			},
 			VolumeClaimTemplates: corev1.PersistentVolumeClaimTypeArray{corev1.PersistentVolumeClaimTypeArgs{
-				// Claim templates are immutable: only the stable selector labels go here, never the version.
-				Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(dataVolume), Labels: sel},
+				// Claim templates are immutable: only stable labels go here, never the version.
+				Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(dataVolume), Labels: l.stable()},
 				Spec: &corev1.PersistentVolumeClaimSpecArgs{
 					AccessModes:      pulumi.StringArray{pulumi.String("ReadWriteOnce")},
 					StorageClassName: pulumi.String(a.Storage.StorageClass),

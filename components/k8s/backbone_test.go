@@ -216,6 +216,14 @@ func TestBackboneDynamic(t *testing.T) {
 		if s.String("spec.volumeClaimTemplates[0].spec.storageClassName") != "digit-fake" {
 			t.Errorf("%s: claim template class %q", s.Name, s.String("spec.volumeClaimTemplates[0].spec.storageClassName"))
 		}
+		// The claims the template creates are DIGIT's objects too; the version would make the template change.
+		labels := s.StringMap("spec.volumeClaimTemplates[0].metadata.labels")
+		if labels["app.kubernetes.io/part-of"] != "digit" || labels["app.kubernetes.io/managed-by"] != "pulumi" {
+			t.Errorf("%s: claim template labels %v lack part-of/managed-by", s.Name, labels)
+		}
+		if _, ok := labels["app.kubernetes.io/version"]; ok {
+			t.Errorf("%s: claim template carries the version label", s.Name)
+		}
 	}
 	if got := m.One(t, tSTS, "backbone-kafka-v2").String("spec.volumeClaimTemplates[0].spec.resources.requests.storage"); got != "10Gi" {
 		t.Errorf("kafka claim size %q", got)

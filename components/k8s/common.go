@@ -62,6 +62,15 @@ func (l appLabels) selector() pulumi.StringMap {
 	}
 }
 
+// stable is every label that never changes over a workload's life (all but the version): what immutable
+// templates such as a StatefulSet's volumeClaimTemplates may carry, so the claims they create are recognisable as
+// DIGIT's (part-of, managed-by) without a version bump ever requiring a replacement.
+func (l appLabels) stable() pulumi.StringMap {
+	m := l.all()
+	delete(m, LabelVersion)
+	return m
+}
+
 func (l appLabels) meta(name, namespace string) *metav1.ObjectMetaArgs {
 	m := &metav1.ObjectMetaArgs{Name: pulumi.String(name), Labels: l.all()}
 	if namespace != "" {
