@@ -39,6 +39,7 @@ func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation
 		ServiceHosts:     w.serviceHosts(),
 		DBUser:           f.Database.User,
 		DBPassword:       f.Database.Password,
+		OmitSecrets:      cfg.Services.RenderDir != "",
 		Version:          cfg.Stack,
 	}, opts...)
 	if err != nil {
@@ -63,6 +64,9 @@ func newProvider(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation) (
 	}
 	if cfg.Services.RenderDir != "" {
 		args.RenderYamlToDirectory = pulumi.String(cfg.Services.RenderDir)
+		// The SDK fills an unset kubeconfig from KUBECONFIG, which the provider refuses next to
+		// renderYamlToDirectory; rendering needs no cluster, so say so explicitly.
+		args.Kubeconfig = pulumi.String("")
 	}
 	return kubernetes.NewProvider(ctx, "k8s", args, pulumi.DependsOn(f.ClusterReady))
 }

@@ -296,3 +296,17 @@ func TestLocalStackFileDeploysTheFullCatalogue(t *testing.T) {
 		t.Errorf("%d Deployments for %d services", n, len(cfg.Services.Catalogue.Services()))
 	}
 }
+
+func TestRenderModeWritesNoSecretAndNeedsNoCluster(t *testing.T) {
+	m := runExisting(t, existingConfig(t, map[string]string{"digit:renderDir": "/tmp/rendered"}))
+	if n := len(m.ByType("kubernetes:core/v1:Secret")); n != 0 {
+		t.Errorf("render mode registered %d Secrets; a rendered Secret holds the password in base64", n)
+	}
+	provs := m.ByType("pulumi:providers:kubernetes")
+	if len(provs) != 1 || provs[0].String("renderYamlToDirectory") != "/tmp/rendered" || provs[0].String("kubeconfig") != "" {
+		t.Fatalf("provider not in render mode without a kubeconfig: %v", provs)
+	}
+	if _, ok := findMeta(m, "kubernetes:core/v1:ConfigMap", "egov", "egov-config"); !ok {
+		t.Error("render mode dropped egov-config")
+	}
+}

@@ -72,7 +72,26 @@ func (l appLabels) stable() pulumi.StringMap {
 }
 
 func (l appLabels) meta(name, namespace string) *metav1.ObjectMetaArgs {
-	m := &metav1.ObjectMetaArgs{Name: pulumi.String(name), Labels: l.all()}
+	return objectMeta(name, namespace, l.all())
+}
+
+// stableMeta is meta without the version label, for the objects around a workload (Service, Ingress, HPA, PDB,
+// ServiceAccount): a release then changes the workload alone instead of relabelling half a dozen objects.
+func (l appLabels) stableMeta(name, namespace string) *metav1.ObjectMetaArgs {
+	return objectMeta(name, namespace, l.stable())
+}
+
+// PatchForceAnnotation makes the provider's server-side apply take back fields another manager changed by hand
+// (`kubectl scale` owns spec.replicas afterwards): the program's declaration is the desired state, so drift is
+// restored on the next up instead of failing it with a field conflict.
+const PatchForceAnnotation = "pulumi.com/patchForce"
+
+func objectMeta(name, namespace string, labels pulumi.StringMap) *metav1.ObjectMetaArgs {
+	m := &metav1.ObjectMetaArgs{
+		Name:        pulumi.String(name),
+		Labels:      labels,
+		Annotations: pulumi.StringMap{PatchForceAnnotation: pulumi.String("true")},
+	}
 	if namespace != "" {
 		m.Namespace = pulumi.String(namespace)
 	}

@@ -631,12 +631,11 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 	}
 
 	if d.ServiceAccountName != "" {
-		ann := pulumi.StringMap{}
+		meta := l.stableMeta(d.ServiceAccountName, d.Namespace)
+		ann := meta.Annotations.(pulumi.StringMap)
 		for k, v := range d.ServiceAccountAnnotations {
 			ann[k] = v
 		}
-		meta := l.meta(d.ServiceAccountName, d.Namespace)
-		meta.Annotations = ann
 		sa, err := corev1.NewServiceAccount(ctx, name, &corev1.ServiceAccountArgs{
 			Metadata:                     meta,
 			AutomountServiceAccountToken: pulumi.Bool(false),
@@ -684,7 +683,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 	comp.Deployment = dep
 
 	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
-		Metadata: l.meta(d.Name, d.Namespace),
+		Metadata: l.stableMeta(d.Name, d.Namespace),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: sel,
@@ -700,7 +699,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 
 	if as := d.Autoscaling; as != nil {
 		hpa, err := autoscalingv2.NewHorizontalPodAutoscaler(ctx, name, &autoscalingv2.HorizontalPodAutoscalerArgs{
-			Metadata: l.meta(d.Name, d.Namespace),
+			Metadata: l.stableMeta(d.Name, d.Namespace),
 			Spec: &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
 				ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
 					ApiVersion: pulumi.String("apps/v1"), Kind: pulumi.String("Deployment"), Name: pulumi.String(d.Name),
@@ -726,7 +725,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 
 	if r.floor > 1 {
 		pdb, err := policyv1.NewPodDisruptionBudget(ctx, name, &policyv1.PodDisruptionBudgetArgs{
-			Metadata: l.meta(d.Name, d.Namespace),
+			Metadata: l.stableMeta(d.Name, d.Namespace),
 			Spec: &policyv1.PodDisruptionBudgetSpecArgs{
 				MaxUnavailable: pulumi.Int(1),
 				Selector:       &metav1.LabelSelectorArgs{MatchLabels: sel},
@@ -768,9 +767,9 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 				SecretName: pulumi.String(in.TLSSecretName),
 			}}
 		}
-		meta := l.meta(d.Name, d.Namespace)
-		if len(in.Annotations) > 0 {
-			meta.Annotations = pulumi.ToStringMap(in.Annotations)
+		meta := l.stableMeta(d.Name, d.Namespace)
+		for k, v := range in.Annotations {
+			meta.Annotations.(pulumi.StringMap)[k] = pulumi.String(v)
 		}
 		ing, err := networkingv1.NewIngress(ctx, name, &networkingv1.IngressArgs{Metadata: meta, Spec: spec},
 			copts(pulumi.DependsOn([]pulumi.Resource{svc}))...)

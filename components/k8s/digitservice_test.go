@@ -352,3 +352,17 @@ func TestDigitServiceValidation(t *testing.T) {
 		})
 	}
 }
+
+// A release (a new tag) must change the Deployment alone, and drift on it must be taken back on the next up.
+func TestDigitServiceVersionOnlyOnTheDeployment(t *testing.T) {
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewDigitService(ctx, "egov-user", userArgs()); return err })
+	for _, r := range m.Kubernetes() {
+		_, hasVersion := r.StringMap("metadata.labels")[LabelVersion]
+		if isDeployment := r.Type == "kubernetes:apps/v1:Deployment"; hasVersion != isDeployment {
+			t.Errorf("%s %s: version label present=%v", r.Type, r.Name, hasVersion)
+		}
+		if r.StringMap("metadata.annotations")[PatchForceAnnotation] != "true" {
+			t.Errorf("%s %s: no %s annotation", r.Type, r.Name, PatchForceAnnotation)
+		}
+	}
+}

@@ -52,6 +52,10 @@ type EnvironmentArgs struct {
 	Labels map[string]string
 	// DependsOn are resources everything here waits for (e.g. Foundation.ClusterReady). Default: none.
 	DependsOn []pulumi.Resource
+	// OmitSecrets leaves the db Secret out, for manifests rendered to files: a Secret written to disk holds the
+	// password in base64, so a GitOps repository must get it from its own secret tooling (sealed-secrets,
+	// external-secrets) under the same name and keys. DBPassword is then not required. Default: false.
+	OmitSecrets bool
 }
 
 // Environment is the `digit:k8s:Environment` component.
@@ -120,7 +124,7 @@ func (a *EnvironmentArgs) validate() error {
 	if a.DBUser == nil {
 		e.add("DBUser", "required")
 	}
-	if a.DBPassword == nil {
+	if a.DBPassword == nil && !a.OmitSecrets {
 		e.add("DBPassword", "required")
 	}
 	e.labelValue("Version", a.Version)
@@ -197,8 +201,11 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 	}
 	// The password is wrapped again here although NewSecret does it too: a caller handing a plain string must not
 	// end up with it in state unencrypted through some other path.
-	password := pulumi.ToSecret(a.DBPassword).(pulumi.StringOutput)
-	flywayPassword := pulumi.ToSecret(a.FlywayPassword).(pulumi.StringOutput)
+	var password, flywayPassword pulumi.StringOutput
+	if !a.OmitSecrets {
+		password = pulumi.ToSecret(a.DBPassword).(pulumi.StringOutput)
+		flywayPassword = pulumi.ToSecret(a.FlywayPassword).(pulumi.StringOutput)
+	}
 
 	for _, ns := range a.ConfigNamespaces {
 		deps := []pulumi.Resource{comp.Namespaces[ns]}
@@ -220,6 +227,11 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 		if err != nil {
 			return nil, err
 		}
+		comp.ConfigMaps[ns], comp.ServiceHostMaps[ns] = cm, hm
+		comp.Ready = append(comp.Ready, cm, hm)
+		if a.OmitSecrets {
+			continue
+		}
 		sec, err := corev1.NewSecret(ctx, name+"-"+ns+"-"+DBSecretName, &corev1.SecretArgs{
 			Metadata: meta(DBSecretName, "credentials"),
 			Type:     pulumi.String("Opaque"),
@@ -233,8 +245,8 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 		if err != nil {
 			return nil, err
 		}
-		comp.ConfigMaps[ns], comp.ServiceHostMaps[ns], comp.DBSecrets[ns] = cm, hm, sec
-		comp.Ready = append(comp.Ready, cm, hm, sec)
+		comp.DBSecrets[ns] = sec
+		comp.Ready = append(comp.Ready, sec)
 	}
 
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{

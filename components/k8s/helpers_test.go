@@ -75,10 +75,15 @@ func checkStandards(t *testing.T, m *k8stest.Mocks) {
 		if r.Type == "kubernetes:helm.sh/v3:Release" {
 			continue // a Release has no metadata of its own; the chart labels its objects
 		}
-		for _, k := range []string{LabelName, LabelInstance, LabelVersion, LabelComponent} {
+		for _, k := range []string{LabelName, LabelInstance, LabelComponent} {
 			if r.Label(k) == "" {
 				t.Errorf("%s: label %s missing", id, k)
 			}
+		}
+		// The version is on workloads; DigitService's satellites (Service, Ingress, HPA, PDB, ServiceAccount) leave
+		// it off so that a release changes the Deployment alone.
+		if _, workload := workloadContainers[r.Type]; workload && r.Label(LabelVersion) == "" {
+			t.Errorf("%s: workload without label %s", id, LabelVersion)
 		}
 		if r.Label(LabelPartOf) != "digit" || r.Label(LabelManagedBy) != "pulumi" {
 			t.Errorf("%s: part-of/managed-by labels are %q/%q", id, r.Label(LabelPartOf), r.Label(LabelManagedBy))
