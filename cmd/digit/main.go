@@ -1,0 +1,375 @@
+// Command digit deploys the DIGIT platform without a Pulumi language host: it runs the program inline through the
+// Automation API (package runner), against a file backend in a private state directory.
+//
+//	digit <up|preview|refresh|destroy|outputs> -s <stack> [--dir .] [--state DIR]
+//	      [--config key=value]... [--secret key=ENV_VAR]... [--refresh] [--diff] [--yes]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/digit-iac/digit/runner"
+)
+
+// exit codes
+const (
+	exitOK    = 0
+	exitFail  = 1 // the operation failed
+	exitUsage = 2 // bad command line; nothing ran
+)
+
+var commands = []string{"up", "preview", "refresh", "destroy", "outputs"}
+
+const usage = `usage: digit <up|preview|refresh|destroy|outputs> -s <stack> [flags]
+
+  -s, --stack NAME        stack to operate on (Pulumi.<NAME>.yaml in --dir)
+  --dir DIR               project directory holding Pulumi.yaml (default .)
+  --state DIR             state directory: file backend, PULUMI_HOME, workspace
+                          (default $XDG_STATE_HOME/digit-iac or ~/.local/state/digit-iac)
+  --config key=value      set a config value for this run (repeatable; JSON for objects)
+  --secret key=ENV_VAR    set a secret config value from an environment variable (repeatable)
+  --refresh               read live state before planning (up, preview, destroy)
+  --diff                  show each change property by property
+  --yes                   do not ask before up, refresh or destroy
+
+The passphrase of the stack's secrets comes from PULUMI_CONFIG_PASSPHRASE.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// invocation is a parsed, validated command line.
+type invocation struct {
+	command string
+	opts    runner.Options
+	yes     bool
+}
+
+// usageError is a bad command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// keyValues is a repeatable key=value flag.
+type keyValues struct {
+	flag  string
+	pairs [][2]string
+	bad   []string
+}
+
+func (kv *keyValues) String() string { return "" }
+
+// Set never fails: a malformed pair is reported after parsing, in this command's words rather than the flag
+// package's.
+func (kv *keyValues) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		kv.bad = append(kv.bad, s)
+		return nil
+	}
+	kv.pairs = append(kv.pairs, [2]string{k, v})
+	return nil
+}
+
+// parse validates the whole command line before anything runs; every error names the flag at fault.
+func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, error) {
+	if len(args) == 0 {
+		return nil, usagef("missing command; one of %s", strings.Join(commands, ", "))
+	}
+	inv := &invocation{command: args[0]}
+	if inv.command == "-h" || inv.command == "--help" || inv.command == "help" {
+		return nil, flag.ErrHelp
+	}
+	known := false
+	for _, c := range commands {
+		known = known || c == inv.command
+	}
+	if !known {
+		return nil, usagef("unknown command %q; one of %s", inv.command, strings.Join(commands, ", "))
+	}
+
+	fs := flag.NewFlagSet(inv.command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by the caller
+	var stack, dir, state string
+	var refresh, diff bool
+	config := &keyValues{flag: "--config"}
+	secret := &keyValues{flag: "--secret"}
+	fs.StringVar(&stack, "s", "", "")
+	fs.StringVar(&stack, "stack", "", "")
+	fs.StringVar(&dir, "dir", ".", "")
+	fs.StringVar(&state, "state", "", "")
+	fs.Var(config, "config", "")
+	fs.Var(secret, "secret", "")
+	fs.BoolVar(&refresh, "refresh", false, "")
+	fs.BoolVar(&diff, "diff", false, "")
+	fs.BoolVar(&inv.yes, "yes", false, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			msg = "unknown flag --" + name
+		}
+		return nil, usagef("%s: %s", inv.command, msg)
+	}
+	if fs.NArg() > 0 {
+		return nil, usagef("%s: unexpected argument %q (only flags follow the command)", inv.command, fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	for _, kv := range []*keyValues{config, secret} {
+		for _, b := range kv.bad {
+			want := "key=value"
+			if kv == secret {
+				want = "key=ENV_VAR"
+			}
+			return nil, usagef("%s %q: want %s", kv.flag, b, want)
+		}
+	}
+	if stack == "" {
+		return nil, usagef("%s: -s/--stack is required", inv.command)
+	}
+	if _, err := os.Stat(dir + "/Pulumi.yaml"); err != nil {
+		return nil, usagef("--dir %s: no Pulumi.yaml there", dir)
+	}
+	if _, err := os.Stat(dir + "/Pulumi." + stack + ".yaml"); err != nil {
+		return nil, usagef("-s %s: no Pulumi.%s.yaml in --dir %s", stack, stack, dir)
+	}
+	if state != "" {
+		if fi, err := os.Stat(state); err == nil && !fi.IsDir() {
+			return nil, usagef("--state %s: not a directory", state)
+		}
+	}
+
+	// Flags that would silently do nothing are mistakes.
+	switch inv.command {
+	case "outputs":
+		for _, f := range []string{"config", "secret", "refresh", "yes", "diff"} {
+			if set[f] {
+				return nil, usagef("--%s has no effect on outputs", f)
+			}
+		}
+	case "preview":
+		if set["yes"] {
+			return nil, usagef("--yes has no effect on preview (it changes nothing)")
+		}
+	case "refresh":
+		if set["refresh"] {
+			return nil, usagef("--refresh has no effect on refresh")
+		}
+	}
+
+	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff}
+	seen := map[string]string{}
+	if len(config.pairs) > 0 {
+		inv.opts.Config = map[string]string{}
+	}
+	for _, p := range config.pairs {
+		key := qualify(p[0])
+		if prev, dup := seen[key]; dup {
+			return nil, usagef("--config %s: %s is already set by %s", p[0], key, prev)
+		}
+		seen[key] = "--config"
+		inv.opts.Config[key] = p[1]
+	}
+	if len(secret.pairs) > 0 {
+		inv.opts.SecretConfig = map[string]string{}
+	}
+	for _, p := range secret.pairs {
+		key := qualify(p[0])
+		if prev, dup := seen[key]; dup {
+			return nil, usagef("--secret %s: %s is already set by %s", p[0], key, prev)
+		}
+		seen[key] = "--secret"
+		name := strings.TrimSpace(p[1])
+		if name == "" {
+			return nil, usagef("--secret %s=: name the environment variable that holds the value", p[0])
+		}
+		v, ok := lookupEnv(name)
+		if !ok || v == "" {
+			return nil, usagef("--secret %s=%s: environment variable %s is empty or not set", p[0], name, name)
+		}
+		inv.opts.SecretConfig[key] = v
+	}
+	for key := range seen {
+		if strings.Count(key, ":") != 1 || strings.HasSuffix(key, ":") {
+			return nil, usagef("%s %s: not a config key (namespace:name)", seen[key], key)
+		}
+	}
+	return inv, nil
+}
+
+func qualify(key string) string {
+	if !strings.Contains(key, ":") {
+		return runner.ProjectName + ":" + key
+	}
+	return key
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer,
+	lookupEnv func(string) (string, bool),
+) int {
+	inv, err := parse(args, lookupEnv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "digit: %v\n(digit --help shows the usage)\n", err)
+		return exitUsage
+	}
+	inv.opts.Out = stdout
+
+	if err := execute(ctx, inv, stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "digit: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitFail
+	}
+	return exitOK
+}
+
+func execute(ctx context.Context, inv *invocation, stdin io.Reader, out io.Writer) error {
+	o := inv.opts
+	switch inv.command {
+	case "preview":
+		res, err := runner.Preview(ctx, o)
+		if err != nil {
+			return err
+		}
+		printChanges(out, res)
+	case "outputs":
+		res, err := runner.Outputs(ctx, o)
+		if err != nil {
+			return err
+		}
+		printOutputs(out, res.Outputs)
+	case "up", "destroy", "refresh":
+		if !inv.yes {
+			ok, err := confirm(ctx, inv, stdin, out)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		var res *runner.Result
+		var err error
+		switch inv.command {
+		case "up":
+			res, err = runner.Up(ctx, o)
+		case "destroy":
+			res, err = runner.Destroy(ctx, o)
+		default:
+			res, err = runner.Refresh(ctx, o)
+		}
+		if err != nil {
+			return err
+		}
+		printChanges(out, res)
+		if inv.command == "up" {
+			printOutputs(out, res.Outputs)
+		}
+	}
+	return nil
+}
+
+// confirm shows what the operation would do and asks; without a terminal to ask on, --yes is required.
+func confirm(ctx context.Context, inv *invocation, stdin io.Reader, out io.Writer) (bool, error) {
+	f, isFile := stdin.(*os.File)
+	if !isFile || !term.IsTerminal(int(f.Fd())) {
+		return false, usagef("%s changes the stack: pass --yes (stdin is not a terminal to ask on)", inv.command)
+	}
+	o := inv.opts
+	var res *runner.Result
+	var err error
+	switch inv.command {
+	case "up":
+		res, err = runner.Preview(ctx, o)
+	case "refresh":
+		res, err = runner.PreviewRefresh(ctx, o)
+	case "destroy":
+		// The engine's destroy preview is not exposed by the runner; say plainly what will happen.
+		fmt.Fprintf(out, "destroy deletes every resource of stack %s.\n", o.Stack)
+	}
+	if err != nil {
+		return false, err
+	}
+	if res != nil {
+		printChanges(out, res)
+	}
+	fmt.Fprintf(out, "Do you want to perform this %s on stack %s? [y/N] ", inv.command, o.Stack)
+	line, _ := bufio.NewReader(stdin).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+		fmt.Fprintln(out, "cancelled; nothing changed")
+		return false, nil
+	}
+	return true, nil
+}
+
+func printChanges(out io.Writer, res *runner.Result) {
+	for _, line := range res.Recovered {
+		fmt.Fprintf(out, "recovered: %s\n", line)
+	}
+	ops := make([]string, 0, len(res.Summary))
+	for op := range res.Summary {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	parts := make([]string, 0, len(ops))
+	for _, op := range ops {
+		parts = append(parts, fmt.Sprintf("%s %d", op, res.Summary[op]))
+	}
+	fmt.Fprintf(out, "%s: %d resource(s) changed (%s)\n", res.Operation, res.Changed(), strings.Join(parts, ", "))
+}
+
+// printOutputs prints each output on a line, secrets as [secret].
+func printOutputs(out io.Writer, outputs map[string]runner.Output) {
+	if len(outputs) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(outputs))
+	for k := range outputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintln(out, "Outputs:")
+	for _, k := range keys {
+		fmt.Fprintf(out, "  %s: %s\n", k, formatOutput(outputs[k]))
+	}
+}
+
+func formatOutput(o runner.Output) string {
+	if o.Secret {
+		return "[secret]"
+	}
+	if s, ok := o.Value.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(o.Value)
+	if err != nil {
+		return fmt.Sprint(o.Value)
+	}
+	return string(b)
+}

@@ -1,0 +1,28 @@
+package runner
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/stacks"
+	"github.com/digit-iac/digit/stacks/config"
+)
+
+// defaultProgram is the program main.go runs under the CLI, so both ways of running deploy the same thing.
+func defaultProgram(ctx *pulumi.Context) error { return stacks.Program(ctx) }
+
+// defaultCheckConfig runs the program's own config loader over the stack's full config before the engine starts.
+//
+// Inside an inline program the loader cannot list the keys the stack sets (the Automation API gives the program
+// neither PULUMI_CONFIG nor its root directory), so a misspelt key would otherwise go unnoticed; here every key
+// is known.
+func defaultCheckConfig(project, stack string, values map[string]ConfigValue) error {
+	src := config.MapSource{Values: make(map[string]string, len(values))}
+	for k, v := range values {
+		src.Values[k] = v.Value
+		if v.Secret {
+			src.Secrets = append(src.Secrets, k)
+		}
+	}
+	_, err := config.Load(src, project, stack)
+	return err
+}

@@ -1,0 +1,383 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// Result is what an operation did (or, for a preview, would do).
+type Result struct {
+	// Operation is up, preview, refresh, preview-refresh, destroy or outputs.
+	Operation string
+	// Summary counts resources by operation, as the engine reports it ("same", "create", "update", "delete",
+	// "replace", ...).
+	Summary map[string]int
+	// Changes lists each resource with a change, in URN order (resources that stay the same are left out).
+	Changes []Change
+	// Outputs are the stack outputs after up, and for outputs.
+	Outputs map[string]Output
+	// Recovered lists what the runner did to recover from an interrupted update before the operation.
+	Recovered []string
+}
+
+// Change is one resource's operation.
+type Change struct {
+	URN  string
+	Type string
+	Op   string
+}
+
+// Output is one stack output. Secret ones must be shown as [secret].
+type Output struct {
+	Value  any
+	Secret bool
+}
+
+// Changed is the number of resources with any change.
+func (r *Result) Changed() int {
+	n := 0
+	for op, c := range r.Summary {
+		if op != string(apitype.OpSame) {
+			n += c
+		}
+	}
+	return n
+}
+
+// ChangesOf returns the changes with the given op.
+func (r *Result) ChangesOf(op string) []Change {
+	var out []Change
+	for _, c := range r.Changes {
+		if c.Op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Up deploys the stack: recovers an interrupted previous update first, then runs the program and applies the plan.
+func Up(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Operation: "up"}
+	if res.Recovered, err = s.recover(ctx); err != nil {
+		return res, err
+	}
+	c := newCollector()
+	opts := []optup.Option{
+		optup.ProgressStreams(s.opts.Out), optup.ErrorProgressStreams(s.opts.Out),
+		optup.EventStreams(c.ch), optup.SuppressOutputs(),
+	}
+	if s.opts.Refresh {
+		opts = append(opts, optup.Refresh())
+	}
+	if s.opts.Diff {
+		opts = append(opts, optup.Diff())
+	}
+	up, err := s.stack.Up(ctx, opts...)
+	c.wait()
+	if err != nil {
+		return res, c.failure("up", err)
+	}
+	c.fill(res)
+	if up.Summary.ResourceChanges != nil {
+		res.Summary = *up.Summary.ResourceChanges
+	}
+	res.Outputs = convertOutputs(up.Outputs)
+	return res, nil
+}
+
+// Preview computes what Up would do, changing nothing.
+func Preview(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Operation: "preview"}
+	if err := s.refuseIfLocked(); err != nil {
+		return res, err
+	}
+	c := newCollector()
+	opts := []optpreview.Option{
+		optpreview.ProgressStreams(s.opts.Out), optpreview.ErrorProgressStreams(s.opts.Out),
+		optpreview.EventStreams(c.ch), optpreview.SuppressOutputs(),
+	}
+	if s.opts.Refresh {
+		opts = append(opts, optpreview.Refresh())
+	}
+	if s.opts.Diff {
+		opts = append(opts, optpreview.Diff())
+	}
+	pr, err := s.stack.Preview(ctx, opts...)
+	c.wait()
+	if err != nil {
+		return res, c.failure("preview", err)
+	}
+	c.fill(res)
+	res.Summary = opMap(pr.ChangeSummary)
+	return res, nil
+}
+
+// Refresh reads every resource's live state into the stack state (the program does not run).
+func Refresh(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Operation: "refresh"}
+	if res.Recovered, err = s.recover(ctx); err != nil {
+		return res, err
+	}
+	c := newCollector()
+	rr, err := s.stack.Refresh(ctx, s.refreshOpts(c)...)
+	c.wait()
+	if err != nil {
+		return res, c.failure("refresh", err)
+	}
+	c.fill(res)
+	if rr.Summary.ResourceChanges != nil {
+		res.Summary = *rr.Summary.ResourceChanges
+	}
+	return res, nil
+}
+
+// PreviewRefresh detects drift: it reads every resource's live state and reports where it differs from the stack
+// state, changing nothing. A resource changed outside Pulumi shows as an "update".
+func PreviewRefresh(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Operation: "preview-refresh"}
+	if err := s.refuseIfLocked(); err != nil {
+		return res, err
+	}
+	c := newCollector()
+	pr, err := s.stack.PreviewRefresh(ctx, s.refreshOpts(c)...)
+	c.wait()
+	if err != nil {
+		return res, c.failure("preview refresh", err)
+	}
+	c.fill(res)
+	res.Summary = opMap(pr.ChangeSummary)
+	return res, nil
+}
+
+func (s *session) refreshOpts(c *collector) []optrefresh.Option {
+	opts := []optrefresh.Option{
+		optrefresh.ProgressStreams(s.opts.Out), optrefresh.ErrorProgressStreams(s.opts.Out),
+		optrefresh.EventStreams(c.ch), optrefresh.SuppressOutputs(),
+	}
+	if s.opts.Diff {
+		opts = append(opts, optrefresh.Diff())
+	}
+	return opts
+}
+
+// Destroy deletes every resource of the stack (the stack itself and its history remain).
+func Destroy(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Operation: "destroy"}
+	if res.Recovered, err = s.recover(ctx); err != nil {
+		return res, err
+	}
+	c := newCollector()
+	opts := []optdestroy.Option{
+		optdestroy.ProgressStreams(s.opts.Out), optdestroy.ErrorProgressStreams(s.opts.Out),
+		optdestroy.EventStreams(c.ch), optdestroy.SuppressOutputs(),
+	}
+	if s.opts.Refresh {
+		opts = append(opts, optdestroy.Refresh())
+	}
+	if s.opts.Diff {
+		opts = append(opts, optdestroy.Diff())
+	}
+	dr, err := s.stack.Destroy(ctx, opts...)
+	c.wait()
+	if err != nil {
+		return res, c.failure("destroy", err)
+	}
+	c.fill(res)
+	if dr.Summary.ResourceChanges != nil {
+		res.Summary = *dr.Summary.ResourceChanges
+	}
+	return res, nil
+}
+
+// Outputs returns the stack's outputs from its last update.
+func Outputs(ctx context.Context, o Options) (*Result, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := s.stack.Outputs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("runner: outputs: %s", conciseError(err))
+	}
+	return &Result{Operation: "outputs", Outputs: convertOutputs(outs)}, nil
+}
+
+// ExportState returns the stack's state (a deployment) as JSON, secrets encrypted as the backend stores them.
+func ExportState(ctx context.Context, o Options) ([]byte, error) {
+	s, err := open(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return s.export(ctx)
+}
+
+// export reads the state with `pulumi stack export`. Not the Automation API's Stack.Export: that passes
+// --show-secrets and hands back every secret in plaintext.
+func (s *session) export(ctx context.Context) ([]byte, error) {
+	stdout, stderr, _, err := s.stack.Workspace().PulumiCommand().Run(ctx, s.workDir, nil, nil, nil, s.envList(),
+		"stack", "export", "--stack", s.opts.Stack)
+	if err != nil {
+		return nil, fmt.Errorf("runner: exporting the state of stack %s: %v: %s", s.opts.Stack, err, strings.TrimSpace(stderr))
+	}
+	var d struct {
+		Deployment json.RawMessage `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+		return nil, fmt.Errorf("runner: parsing the state of stack %s: %w", s.opts.Stack, err)
+	}
+	return d.Deployment, nil
+}
+
+func convertOutputs(m auto.OutputMap) map[string]Output {
+	out := make(map[string]Output, len(m))
+	for k, v := range m {
+		out[k] = Output{Value: v.Value, Secret: v.Secret}
+	}
+	return out
+}
+
+func opMap(m map[apitype.OpType]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// collector gathers the engine's events of one operation: which resources change, and error diagnostics.
+type collector struct {
+	ch   chan events.EngineEvent
+	done chan struct{}
+
+	mu      sync.Mutex
+	changes map[Change]bool
+	errs    []string
+}
+
+func newCollector() *collector {
+	c := &collector{ch: make(chan events.EngineEvent), done: make(chan struct{}), changes: map[Change]bool{}}
+	go func() {
+		defer close(c.done)
+		for e := range c.ch {
+			c.add(e)
+		}
+	}()
+	return c
+}
+
+// noChange are the step ops that leave a resource as it is. A refresh reports its steps as "refresh" before they
+// run and as the op they amount to (same, update, delete) after.
+var noChange = map[apitype.OpType]bool{
+	apitype.OpSame: true, apitype.OpRead: true, apitype.OpRefresh: true, apitype.OpReadDiscard: true,
+	apitype.OpDiscardReplaced: true,
+}
+
+func (c *collector) add(e events.EngineEvent) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var md *apitype.StepEventMetadata
+	switch {
+	case e.ResourcePreEvent != nil:
+		md = &e.ResourcePreEvent.Metadata
+	case e.ResOutputsEvent != nil:
+		md = &e.ResOutputsEvent.Metadata
+	case e.DiagnosticEvent != nil && e.DiagnosticEvent.Severity == "error":
+		if msg := strings.TrimSpace(e.DiagnosticEvent.Message); msg != "" {
+			c.errs = append(c.errs, msg)
+		}
+	}
+	if md == nil || noChange[md.Op] {
+		return
+	}
+	// Stack and provider bookkeeping resources are not part of what the program deploys.
+	if strings.HasPrefix(md.Type, "pulumi:pulumi:") || strings.HasPrefix(md.Type, "pulumi:providers:") {
+		return
+	}
+	c.changes[Change{URN: md.URN, Type: md.Type, Op: string(md.Op)}] = true
+}
+
+// wait lets the collector finish. The Automation API closes the event channel when the engine's event stream
+// ends; if the engine failed before it opened the stream it never does, hence the bound.
+func (c *collector) wait() {
+	select {
+	case <-c.done:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+func (c *collector) fill(r *Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for ch := range c.changes {
+		r.Changes = append(r.Changes, ch)
+	}
+	sort.Slice(r.Changes, func(i, j int) bool {
+		if r.Changes[i].URN != r.Changes[j].URN {
+			return r.Changes[i].URN < r.Changes[j].URN
+		}
+		return r.Changes[i].Op < r.Changes[j].Op
+	})
+}
+
+// failure makes an operation's error short: the engine's error diagnostics (already shown in the progress stream)
+// instead of the whole captured output the Automation API puts into its error.
+func (c *collector) failure(op string, err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.errs) > 0 {
+		return fmt.Errorf("%s failed:\n  %s", op, strings.Join(c.errs, "\n  "))
+	}
+	return fmt.Errorf("%s failed: %s", op, conciseError(err))
+}
+
+// conciseError trims an Automation API error (which embeds the command's whole stdout and stderr) to its first line
+// and the end of stderr.
+func conciseError(err error) string {
+	msg := err.Error()
+	head, rest, found := strings.Cut(msg, "\ncode: ")
+	if !found {
+		return msg
+	}
+	_, stderr, _ := strings.Cut(rest, "\nstderr: ")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) > 10 {
+		lines = lines[len(lines)-10:]
+	}
+	if tail := strings.TrimSpace(strings.Join(lines, "\n")); tail != "" {
+		return head + ": " + tail
+	}
+	return head
+}

@@ -1,0 +1,211 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+)
+
+// An update that is killed (machine lost, CI job cancelled, SIGKILL) leaves two things behind in a file backend: the
+// lock file of the stack, which makes every later update fail with "the stack is currently locked", and pending
+// operations in the state (resources the engine had started to create, update or delete). A pending create is the
+// dangerous one: the object may exist in the cluster while the state does not know it. The engine keeps pending
+// creates until someone resolves them and only warns about them on every update.
+//
+// recover clears both so that the next update converges without a human: it removes a lock whose process is gone,
+// and runs a refresh that drops the pending creates and reads every known resource's live state. Dropping a pending
+// create is safe for the Kubernetes provider, which creates with server-side apply: the next update applies the same
+// object again and adopts it if the interrupted create had reached the API server.
+
+// lockInfo is the content of a file backend lock (pkg/backend/diy/lock.go).
+type lockInfo struct {
+	Pid       int       `json:"pid"`
+	Username  string    `json:"username"`
+	Hostname  string    `json:"hostname"`
+	Timestamp time.Time `json:"timestamp"`
+
+	path string
+}
+
+// locks lists the lock files of the session's stack.
+func (s *session) locks() ([]lockInfo, error) {
+	root := filepath.Join(s.opts.StateDir, backendSubdir, ".pulumi", "locks")
+	// Project-scoped stacks lock under <org>/<project>/<stack>; the legacy layout under <stack>.
+	patterns := []string{
+		filepath.Join(root, "*", ProjectName, s.opts.Stack, "*.json"),
+		filepath.Join(root, s.opts.Stack, "*.json"),
+	}
+	var out []lockInfo
+	for _, p := range patterns {
+		files, _ := filepath.Glob(p)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				if os.IsNotExist(err) { // released while we looked
+					continue
+				}
+				return nil, err
+			}
+			l := lockInfo{path: f}
+			if err := json.Unmarshal(b, &l); err != nil {
+				return nil, fmt.Errorf("lock file %s is not readable: %w", f, err)
+			}
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// alive reports whether the process that took the lock still runs. A lock from another host cannot be judged.
+func (l lockInfo) alive() (alive, known bool) {
+	host, err := os.Hostname()
+	if err != nil || host != l.Hostname {
+		return false, false
+	}
+	if l.Pid <= 0 || syscall.Kill(l.Pid, 0) == syscall.ESRCH {
+		return false, true
+	}
+	// The pid may have been reused by an unrelated process since: only a pulumi process counts as the holder.
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", l.Pid))
+	if err != nil {
+		return true, true // no /proc to check: assume the worst
+	}
+	return strings.HasPrefix(strings.TrimSpace(string(comm)), "pulumi"), true
+}
+
+func (l lockInfo) describe() string {
+	return fmt.Sprintf("pid %d on %s, taken %s", l.Pid, l.Hostname, l.Timestamp.Format(time.RFC3339))
+}
+
+// refuseIfLocked fails when another update of the stack is running right now; a stale lock is left for the next
+// update to clear (previews do not take the lock and are not blocked by one).
+func (s *session) refuseIfLocked() error {
+	locks, err := s.locks()
+	if err != nil {
+		return fmt.Errorf("runner: %w", err)
+	}
+	for _, l := range locks {
+		if alive, known := l.alive(); alive && known {
+			return fmt.Errorf("runner: stack %s is being updated right now (%s); wait for it to finish", s.opts.Stack, l.describe())
+		}
+	}
+	return nil
+}
+
+// pendingOp is one entry of a deployment's pending_operations.
+type pendingOp struct {
+	Type     string `json:"type"`
+	Resource struct {
+		URN string `json:"urn"`
+	} `json:"resource"`
+}
+
+// recover clears what an interrupted update left behind (see the comment at the top of this file) and returns what
+// it did, each step also written to the progress stream.
+func (s *session) recover(ctx context.Context) ([]string, error) {
+	var did []string
+	report := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		did = append(did, msg)
+		s.note("%s", msg)
+	}
+
+	locks, err := s.locks()
+	if err != nil {
+		return did, fmt.Errorf("runner: %w", err)
+	}
+	stale := 0
+	for _, l := range locks {
+		alive, known := l.alive()
+		switch {
+		case !known:
+			return did, fmt.Errorf("runner: stack %s is locked by another host (%s, lock file %s); if that update is "+
+				"gone, remove the lock with `pulumi cancel -s %s` (PULUMI_BACKEND_URL=%s)",
+				s.opts.Stack, l.describe(), l.path, s.opts.Stack, BackendURL(s.opts.StateDir))
+		case alive:
+			return did, fmt.Errorf("runner: stack %s is being updated right now (%s); wait for it to finish",
+				s.opts.Stack, l.describe())
+		default:
+			report("the previous update of stack %s was interrupted (its process is gone: %s)", s.opts.Stack, l.describe())
+			stale++
+		}
+	}
+	if stale > 0 {
+		// `pulumi cancel` on a file backend deletes the stack's lock files.
+		if err := s.stack.Cancel(ctx); err != nil {
+			return did, fmt.Errorf("runner: removing the stale lock: %s", conciseError(err))
+		}
+		report("removed the stale lock")
+	}
+
+	ops, err := s.pendingOperations(ctx)
+	if err != nil {
+		return did, err
+	}
+	if len(ops) == 0 && stale == 0 {
+		return did, nil
+	}
+	creates := 0
+	for _, op := range ops {
+		report("the interrupted update left a pending %s: %s", opNoun(op.Type), op.Resource.URN)
+		if op.Type == "creating" {
+			creates++
+		}
+	}
+	report("refreshing the state from the live resources (clearing %d pending create(s)) before continuing", creates)
+	if _, err := s.stack.Refresh(ctx,
+		optrefresh.ClearPendingCreates(),
+		optrefresh.ProgressStreams(s.opts.Out), optrefresh.ErrorProgressStreams(s.opts.Out),
+		optrefresh.SuppressOutputs()); err != nil {
+		return did, fmt.Errorf("runner: refresh after an interrupted update failed: %s", conciseError(err))
+	}
+	left, err := s.pendingOperations(ctx)
+	if err != nil {
+		return did, err
+	}
+	if len(left) > 0 {
+		return did, fmt.Errorf("runner: %d pending operation(s) remain after the refresh (first: %s %s)",
+			len(left), left[0].Type, left[0].Resource.URN)
+	}
+	report("state recovered; continuing")
+	return did, nil
+}
+
+func (s *session) pendingOperations(ctx context.Context) ([]pendingOp, error) {
+	d, err := s.export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(d) == 0 || string(d) == "null" {
+		return nil, nil // a new stack
+	}
+	var dep struct {
+		PendingOperations []pendingOp `json:"pending_operations"`
+	}
+	if err := json.Unmarshal(d, &dep); err != nil {
+		return nil, fmt.Errorf("runner: parsing the stack state: %w", err)
+	}
+	return dep.PendingOperations, nil
+}
+
+// opNoun names a pending operation's type ("creating") as the operation ("create").
+func opNoun(t string) string {
+	switch t {
+	case "creating":
+		return "create"
+	case "updating":
+		return "update"
+	case "deleting":
+		return "delete"
+	case "reading":
+		return "read"
+	}
+	return t
+}

@@ -1,0 +1,203 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"sigs.k8s.io/yaml"
+)
+
+// Paths under Options.StateDir.
+const (
+	backendSubdir = "backend"
+	homeSubdir    = "home"
+	workSubdir    = "work"
+)
+
+// BackendURL is the file backend a state directory holds; the CLI reaches the same stacks with
+// PULUMI_BACKEND_URL set to it.
+func BackendURL(stateDir string) string {
+	return "file://" + filepath.ToSlash(filepath.Join(stateDir, backendSubdir))
+}
+
+// Env is the environment every pulumi command of a state directory runs with (also what a user exports to drive
+// the same stacks with the plain CLI). The passphrase is not included.
+func Env(stateDir string) map[string]string {
+	return map[string]string{
+		"PULUMI_BACKEND_URL":       BackendURL(stateDir),
+		"PULUMI_HOME":              filepath.Join(stateDir, homeSubdir),
+		"PULUMI_SKIP_UPDATE_CHECK": "true",
+		// No internet here: a missing plugin must fail at once, not after a slow download attempt.
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+	}
+}
+
+// PrepareStateDir creates the file backend and PULUMI_HOME of a state directory (the file backend refuses a
+// directory that does not exist), for the runner and for a plain CLI pointed at it with Env.
+func PrepareStateDir(stateDir string) error {
+	for _, d := range []string{filepath.Join(stateDir, backendSubdir), filepath.Join(stateDir, homeSubdir)} {
+		// 0700: the backend holds (encrypted) state; nobody else needs to read it.
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return fmt.Errorf("runner: state dir: %w", err)
+		}
+	}
+	return nil
+}
+
+// session is one opened stack: its workspace prepared, config applied.
+type session struct {
+	opts    *resolved
+	stack   auto.Stack
+	env     map[string]string
+	workDir string
+}
+
+// open prepares the state directory and workspace, selects (or creates) the stack, applies Options.Config and
+// Options.SecretConfig, and checks the resulting config before any engine operation runs.
+func open(ctx context.Context, o Options) (*session, error) {
+	r, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
+	work := filepath.Join(r.StateDir, workSubdir, r.Stack)
+	if err := PrepareStateDir(r.StateDir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, fmt.Errorf("runner: state dir: %w", err)
+	}
+	if err := copySettings(r.ProjectDir, work, r.Stack); err != nil {
+		return nil, fmt.Errorf("runner: %w", err)
+	}
+
+	env := Env(r.StateDir)
+	if r.Passphrase != "" {
+		env[PassphraseEnv] = r.Passphrase
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: r.pulumiRoot})
+	if err != nil {
+		return nil, fmt.Errorf("runner: pulumi CLI: %w", err)
+	}
+	stack, err := auto.UpsertStackInlineSource(ctx, r.Stack, ProjectName, r.Program,
+		auto.WorkDir(work),
+		auto.PulumiHome(env["PULUMI_HOME"]),
+		auto.EnvVars(env),
+		auto.SecretsProvider("passphrase"),
+		auto.Pulumi(cmd),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("runner: selecting stack %s: %s", r.Stack, conciseError(err))
+	}
+	s := &session{opts: r, stack: stack, env: env, workDir: work}
+	if err := s.applyConfig(ctx); err != nil {
+		return nil, err
+	}
+	if r.CheckConfig != nil {
+		if err := s.checkConfig(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// copySettings copies Pulumi.yaml and Pulumi.<stack>.yaml from the checkout into the workspace, so that the CLI
+// writes (salt, config set at run time) only into the copy. The checkout's settings win on every run; only the
+// encryption salt the passphrase provider minted into the previous copy is carried over, so the copy's secure
+// values and the stack's secrets keep one salt.
+func copySettings(projectDir, work, stack string) error {
+	proj, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(work, "Pulumi.yaml"), proj, 0o600); err != nil {
+		return err
+	}
+	name := "Pulumi." + stack + ".yaml"
+	settings, err := os.ReadFile(filepath.Join(projectDir, name))
+	if err != nil {
+		return err
+	}
+	if salt(settings) == "" {
+		if prev, err := os.ReadFile(filepath.Join(work, name)); err == nil {
+			if s := salt(prev); s != "" {
+				settings = append(bytes.TrimRight(settings, "\n"), []byte("\nencryptionsalt: "+s+"\n")...)
+			}
+		}
+	}
+	return os.WriteFile(filepath.Join(work, name), settings, 0o600)
+}
+
+func salt(settings []byte) string {
+	var f struct {
+		EncryptionSalt string `json:"encryptionsalt"`
+	}
+	if yaml.Unmarshal(settings, &f) != nil {
+		return ""
+	}
+	return f.EncryptionSalt
+}
+
+// applyConfig writes Options.Config and Options.SecretConfig into the workspace's copy of the stack settings.
+func (s *session) applyConfig(ctx context.Context) error {
+	if len(s.opts.config) > 0 {
+		m := auto.ConfigMap{}
+		for k, v := range s.opts.config {
+			m[k] = auto.ConfigValue{Value: v}
+		}
+		if err := s.stack.SetAllConfig(ctx, m); err != nil {
+			return fmt.Errorf("runner: applying Options.Config: %s", conciseError(err))
+		}
+	}
+	// Secrets go through stdin, one key at a time: `config set-all` would put them on a command line, readable
+	// by anyone who lists processes.
+	keys := make([]string, 0, len(s.opts.secrets))
+	for k := range s.opts.secrets {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		_, stderr, _, err := s.stack.Workspace().PulumiCommand().Run(ctx, s.workDir,
+			strings.NewReader(s.opts.secrets[k]), nil, nil, s.envList(),
+			"config", "set", "--stack", s.opts.Stack, "--secret", "--raw", "--", k)
+		if err != nil {
+			return fmt.Errorf("runner: applying Options.SecretConfig %s: %v: %s", k, err, strings.TrimSpace(stderr))
+		}
+	}
+	return nil
+}
+
+// checkConfig hands the stack's whole config (as the program will see it) to Options.CheckConfig, so that a typo
+// or an invalid value fails before the engine starts.
+func (s *session) checkConfig(ctx context.Context) error {
+	all, err := s.stack.GetAllConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("runner: reading the stack's config: %s", conciseError(err))
+	}
+	values := make(map[string]ConfigValue, len(all))
+	for k, v := range all {
+		values[k] = ConfigValue{Value: v.Value, Secret: v.Secret}
+	}
+	return s.opts.CheckConfig(ProjectName, s.opts.Stack, values)
+}
+
+func (s *session) envList() []string {
+	out := make([]string, 0, len(s.env)+1)
+	for k, v := range s.env {
+		out = append(out, k+"="+v)
+	}
+	if home := s.stack.Workspace().PulumiHome(); home != "" {
+		out = append(out, "PULUMI_HOME="+home)
+	}
+	return out
+}
+
+// note writes one of the runner's own lines into the progress stream.
+func (s *session) note(format string, args ...any) {
+	fmt.Fprintf(s.opts.Out, "digit: "+format+"\n", args...)
+}
