@@ -189,7 +189,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 		// An explicit empty egress list removes AWS's default allow-all egress: RDS needs none. Ingress is left
 		// unmanaged here and given as separate rules below.
 		Egress: ec2.SecurityGroupEgressArray{},
-		Tags: mergeTags(args.Tags, map[string]string{"Name": name + "-postgres"}),
+		Tags:   mergeTags(args.Tags, map[string]string{"Name": name + "-postgres"}),
 	}, parent)
 	if err != nil {
 		return nil, err
