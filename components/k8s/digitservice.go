@@ -524,8 +524,10 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 		ServiceName: d.Name,
 		Host:        fmt.Sprintf("%s.%s:%d", d.Name, d.Namespace, d.Port),
 	}
+	// Only the identity is recorded as the component's inputs, not the image: a release must show up as a change
+	// of the Deployment alone, not of the component around it too.
 	if err := ctx.RegisterComponentResourceV2("digit:k8s:DigitService", name, pulumi.Map{
-		"name": pulumi.String(d.Name), "namespace": pulumi.String(d.Namespace), "image": pulumi.String(d.Image),
+		"name": pulumi.String(d.Name), "namespace": pulumi.String(d.Namespace),
 	}, comp, opts...); err != nil {
 		return nil, err
 	}
