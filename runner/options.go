@@ -39,7 +39,8 @@ type Options struct {
 	// $PULUMI_CONFIG_PASSPHRASE_FILE); neither set is an error.
 	Passphrase string
 	// Config is applied to the stack before the operation as plaintext values, on top of Pulumi.<Stack>.yaml.
-	// Keys without a namespace get "digit:". Structured values are given as JSON.
+	// Keys without a namespace get "digit:". Structured values are given as JSON, and a value replaces the whole
+	// key (digit:catalogue given here drops what the settings file sets under it).
 	Config map[string]string
 	// SecretConfig is applied like Config, but encrypted (as `pulumi config set --secret`).
 	SecretConfig map[string]string

@@ -72,6 +72,12 @@ func (l lockInfo) alive() (alive, known bool) {
 	if l.Pid <= 0 || syscall.Kill(l.Pid, 0) == syscall.ESRCH {
 		return false, true
 	}
+	// A killed holder stays a zombie until its parent reaps it; it no longer holds anything.
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.Pid)); err == nil {
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && len(stat) > i+2 && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+			return false, true
+		}
+	}
 	// The pid may have been reused by an unrelated process since: only a pulumi process counts as the holder.
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", l.Pid))
 	if err != nil {

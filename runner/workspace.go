@@ -187,12 +187,9 @@ func (s *session) checkConfig(ctx context.Context) error {
 }
 
 func (s *session) envList() []string {
-	out := make([]string, 0, len(s.env)+1)
+	out := make([]string, 0, len(s.env))
 	for k, v := range s.env {
 		out = append(out, k+"="+v)
-	}
-	if home := s.stack.Workspace().PulumiHome(); home != "" {
-		out = append(out, "PULUMI_HOME="+home)
 	}
 	return out
 }
