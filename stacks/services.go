@@ -433,10 +433,7 @@ func (w *wiring) deployGateway(deps []pulumi.Resource) ([]pulumi.Resource, error
 		Cloud:     w.f.Target,
 		Image:     catalogue.WorkloadImageRef(nginx, w.registry),
 		Replicas:  nginx.Replicas,
-		Resources: k8s.Resources{
-			CPURequest: nginx.Resources.Requests.CPU, CPULimit: nginx.Resources.Limits.CPU,
-			MemoryRequest: nginx.Resources.Requests.Memory, MemoryLimit: nginx.Resources.Limits.Memory,
-		},
+		Resources: resourcesOf(nginx),
 		ZoneLabel: w.f.Storage.ZoneLabel,
 		Domain:    domain,
 		TLS:       domain != "",
@@ -456,12 +453,7 @@ func (w *wiring) deployGateway(deps []pulumi.Resource) ([]pulumi.Resource, error
 // deployInfra deploys one infra module (logging, monitoring or tracing) as its own component, so each waits only
 // for its own dependencies.
 func (w *wiring) deployInfra(module string, deps []pulumi.Resource) ([]pulumi.Resource, error) {
-	res := func(wl catalogue.Workload) k8s.Resources {
-		return k8s.Resources{
-			CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
-			MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
-		}
-	}
+	res := resourcesOf
 	args := &k8s.InfraServicesArgs{DependsOn: deps}
 	switch module {
 	case catalogue.ModuleLogging:
@@ -489,6 +481,14 @@ func (w *wiring) deployInfra(module string, deps []pulumi.Resource) ([]pulumi.Re
 		return nil, err
 	}
 	return c.Ready, nil
+}
+
+// resourcesOf is a catalogue workload's requests and limits in the components' form.
+func resourcesOf(wl catalogue.Workload) k8s.Resources {
+	return k8s.Resources{
+		CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
+		MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
+	}
 }
 
 // tracerEnv is what DIGIT's tracer library reads to report spans to Jaeger; empty when tracing is disabled.
