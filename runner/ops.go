@@ -38,6 +38,9 @@ type Change struct {
 	URN  string
 	Type string
 	Op   string
+	// Component is set for a component resource: it only groups others, so nothing outside the state changes
+	// with it (its recorded inputs change when a child's do).
+	Component bool
 }
 
 // Output is one stack output. Secret ones must be shown as [secret].
@@ -55,6 +58,17 @@ func (r *Result) Changed() int {
 		}
 	}
 	return n
+}
+
+// ResourceChanges returns the changes of custom resources: what changes outside the state.
+func (r *Result) ResourceChanges() []Change {
+	var out []Change
+	for _, c := range r.Changes {
+		if !c.Component {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // ChangesOf returns the changes with the given op.
@@ -326,7 +340,8 @@ func (c *collector) add(e events.EngineEvent) {
 	if strings.HasPrefix(md.Type, "pulumi:pulumi:") || strings.HasPrefix(md.Type, "pulumi:providers:") {
 		return
 	}
-	c.changes[Change{URN: md.URN, Type: md.Type, Op: string(md.Op)}] = true
+	// Only custom resources have a provider.
+	c.changes[Change{URN: md.URN, Type: md.Type, Op: string(md.Op), Component: md.Provider == ""}] = true
 }
 
 // wait lets the collector finish. The Automation API closes the event channel when the engine's event stream

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -72,16 +73,19 @@ func (l lockInfo) alive() (alive, known bool) {
 	if l.Pid <= 0 || syscall.Kill(l.Pid, 0) == syscall.ESRCH {
 		return false, true
 	}
-	// A killed holder stays a zombie until its parent reaps it; it no longer holds anything.
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.Pid)); err == nil {
-		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && len(stat) > i+2 && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
-			return false, true
-		}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.Pid))
+	if err != nil {
+		return true, true // no /proc to check: assume the worst
+	}
+	// A killed process whose parent died too stays a zombie where nothing reaps orphans (a container without an
+	// init): it still has a pid but will never release the lock.
+	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && len(stat) > i+2 && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+		return false, true
 	}
 	// The pid may have been reused by an unrelated process since: only a pulumi process counts as the holder.
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", l.Pid))
 	if err != nil {
-		return true, true // no /proc to check: assume the worst
+		return false, true // gone since
 	}
 	return strings.HasPrefix(strings.TrimSpace(string(comm)), "pulumi"), true
 }
