@@ -84,7 +84,7 @@ func (r *Result) ChangesOf(op string) []Change {
 
 // Up deploys the stack: recovers an interrupted previous update first, then runs the program and applies the plan.
 func Up(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, runsProgram)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func Up(ctx context.Context, o Options) (*Result, error) {
 
 // Preview computes what Up would do, changing nothing.
 func Preview(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, runsProgram)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func Preview(ctx context.Context, o Options) (*Result, error) {
 
 // Refresh reads every resource's live state into the stack state (the program does not run).
 func Refresh(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, fromState)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func Refresh(ctx context.Context, o Options) (*Result, error) {
 // PreviewRefresh detects drift: it reads every resource's live state and reports where it differs from the stack
 // state, changing nothing. A resource changed outside Pulumi shows as an "update".
 func PreviewRefresh(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, fromState)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +205,7 @@ func (s *session) refreshOpts(c *collector) []optrefresh.Option {
 
 // Destroy deletes every resource of the stack (the stack itself and its history remain).
 func Destroy(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, fromState)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 
 // Outputs returns the stack's outputs from its last update.
 func Outputs(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, fromState)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func Outputs(ctx context.Context, o Options) (*Result, error) {
 
 // ExportState returns the stack's state (a deployment) as JSON, secrets encrypted as the backend stores them.
 func ExportState(ctx context.Context, o Options) ([]byte, error) {
-	s, err := open(ctx, o)
+	s, err := open(ctx, o, fromState)
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ func (o Options) resolve() (*resolved, error) {
 		o.Passphrase = os.Getenv(PassphraseEnv)
 	}
 	if o.Passphrase == "" && os.Getenv(passphraseFileEnv) == "" {
-		fail("Options.Passphrase is empty and %s is not set: the stack's secrets need a passphrase", PassphraseEnv)
+		fail("%s is not set (nor Options.Passphrase): the stack's secrets need a passphrase", PassphraseEnv)
 	}
 
 	r := &resolved{config: map[string]string{}, secrets: map[string]string{}}

@@ -54,7 +54,7 @@ func TestResolveReportsEveryBadOptionByName(t *testing.T) {
 	}
 	for _, want := range []string{
 		"no Pulumi.local.yaml",
-		"Options.Passphrase is empty and PULUMI_CONFIG_PASSPHRASE is not set",
+		"PULUMI_CONFIG_PASSPHRASE is not set (nor Options.Passphrase)",
 		`Options.Config: "bad key" is not a config key`,
 		"Options.SecretConfig: digit:database is also in Options.Config",
 		"Options.SecretConfig: digit:dbPassword has an empty value",

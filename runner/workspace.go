@@ -58,9 +58,17 @@ type session struct {
 	workDir string
 }
 
+// Whether an operation runs the program: only those check the config first (outputs, refresh and destroy work
+// from the state and must not need the run-time config).
+const (
+	runsProgram = true
+	fromState   = false
+)
+
 // open prepares the state directory and workspace, selects (or creates) the stack, applies Options.Config and
-// Options.SecretConfig, and checks the resulting config before any engine operation runs.
-func open(ctx context.Context, o Options) (*session, error) {
+// Options.SecretConfig, and, for an operation that runs the program, checks the resulting config before the engine
+// starts.
+func open(ctx context.Context, o Options, program bool) (*session, error) {
 	r, err := o.resolve()
 	if err != nil {
 		return nil, err
@@ -98,7 +106,7 @@ func open(ctx context.Context, o Options) (*session, error) {
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
-	if r.CheckConfig != nil {
+	if program && r.CheckConfig != nil {
 		if err := s.checkConfig(ctx); err != nil {
 			return nil, err
 		}

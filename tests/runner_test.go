@@ -54,11 +54,14 @@ func TestRunnerReportsChanges(t *testing.T) {
 		t.Fatalf("expected the preview to succeed: %v", err)
 	}
 	want := []runner.Change{
-		{URN: urn("b"), Type: "digit:test:Thing", Op: "delete"},
-		{URN: urn("c"), Type: "digit:test:Thing", Op: "create"},
+		{URN: urn("b"), Type: "digit:test:Thing", Op: "delete", Component: true},
+		{URN: urn("c"), Type: "digit:test:Thing", Op: "create", Component: true},
 	}
 	if !equalChanges(pre.Changes, want) || pre.Changed() != 2 {
 		t.Errorf("expected the preview to create c and delete b (2 changes); it reports %d: %v", pre.Changed(), pre.Changes)
+	}
+	if rc := pre.ResourceChanges(); len(rc) != 0 {
+		t.Errorf("expected no custom-resource changes in a program of components; got %v", rc)
 	}
 	up, err := runner.Up(ctx, opts("a,c"))
 	if err != nil {
@@ -99,6 +102,10 @@ func TestRunnerReportsChanges(t *testing.T) {
 	}
 	if strings.Contains(progress.String(), "Updating") {
 		t.Errorf("expected the engine not to start after a failed config check; progress:\n%s", progress.String())
+	}
+	// Operations that work from the state do not run the program and do not need its config.
+	if _, err := runner.Outputs(ctx, bad); err != nil {
+		t.Errorf("expected outputs to work whatever the config: %v", err)
 	}
 }
 
