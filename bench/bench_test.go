@@ -48,7 +48,7 @@ func BenchmarkRegisterProdStackUnderMocks(b *testing.B) {
 		}); err != nil {
 			b.Fatal(err)
 		}
-		resources = len(m.Resources())
+		resources = len(m.All())
 	}
 	b.ReportMetric(float64(resources), "resources")
 }

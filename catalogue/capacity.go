@@ -359,7 +359,7 @@ func Check(d Demand, nodes NodeShape) error {
 	}
 	msg := fmt.Sprintf("the catalogue does not fit on %s: not enough %s\n%s", nodes, strings.Join(short, ", "),
 		f.Table())
-	if s := suggest(d, nodes); len(s) > 0 {
+	if s := fittingNodeGroups(d, nodes); len(s) > 0 {
 		msg += "would fit: " + strings.Join(s, "; or ")
 	} else {
 		msg += "nothing in the instance table fits with up to 50 more nodes; disable modules or lower replicas"
@@ -367,9 +367,9 @@ func Check(d Demand, nodes NodeShape) error {
 	return fmt.Errorf("%s", msg)
 }
 
-// suggest lists node groups that would fit: prefix delegation switched (on for more pod slots, or off for more
+// fittingNodeGroups lists node groups that would fit: prefix delegation switched (on for more pod slots, or off for more
 // memory), more nodes of the same type, or the smallest known type at the same node count.
-func suggest(d Demand, nodes NodeShape) []string {
+func fittingNodeGroups(d Demand, nodes NodeShape) []string {
 	fits := func(n NodeShape) bool {
 		f, err := Evaluate(d, n)
 		return err == nil && f.Fits()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/digit-iac/digit/internal/suggest"
 )
 
 // OverridesRoot is the config key overrides come from; error paths start with it.
@@ -198,38 +200,10 @@ func (o ServiceOverride) applyTo(s *Service) {
 	}
 }
 
-// didYouMean suggests the closest known name when a name looks like a typo of it.
+// didYouMean is the "; did you mean ...?" part of an error about an unknown name, or "".
 func didYouMean(name string, known []string) string {
-	// A typo is a few edits, and fewer for short names ("nope" is not a typo of "core").
-	best, bestDist := "", min(3, len(name)/3)+1
-	for _, k := range known {
-		if d := editDistance(name, k); d < bestDist {
-			best, bestDist = k, d
-		}
+	if best := suggest.Closest(name, known); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

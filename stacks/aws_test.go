@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 	"github.com/digit-iac/digit/stacks/config"
 )
 
@@ -70,7 +71,7 @@ func TestAWSStacksCloudLayer(t *testing.T) {
 			if len(ng) != 1 {
 				t.Fatalf("%d managed node groups", len(ng))
 			}
-			if got := ng[0].Int("scalingConfig", "desiredSize"); got != 6 {
+			if got := ng[0].Int("scalingConfig.desiredSize"); got != 6 {
 				t.Errorf("desired nodes = %d, want 6", got)
 			}
 			if got := ng[0].Strings("instanceTypes"); len(got) != 1 || got[0] != "m4.large" {
@@ -138,7 +139,7 @@ func TestAWSStacksCloudLayer(t *testing.T) {
 			}
 
 			for _, repo := range m.ByType("aws:ecr/repository:Repository") {
-				if !repo.Bool("imageScanningConfiguration", "scanOnPush") {
+				if !repo.Bool("imageScanningConfiguration.scanOnPush") {
 					t.Errorf("ECR %s does not scan on push", repo.Name)
 				}
 			}
@@ -180,22 +181,22 @@ func TestAWSOutputsKeepThePasswordSecret(t *testing.T) {
 					t.Errorf("output %s missing", k)
 				}
 			}
-			pw := awstest.Await(t, pulumi.ToOutput(r.outputs["dbPassword"]))
+			pw := mocktest.Await(t, pulumi.ToOutput(r.outputs["dbPassword"]))
 			if pw.Value != tc.password || !pw.Secret {
 				t.Errorf("dbPassword output = (%v, secret=%v), want the password as a secret", pw.Value == tc.password, pw.Secret)
 			}
-			if kc := awstest.Await(t, pulumi.ToOutput(r.outputs["kubeconfig"])); !kc.Secret {
+			if kc := mocktest.Await(t, pulumi.ToOutput(r.outputs["kubeconfig"])); !kc.Secret {
 				t.Error("kubeconfig output is not secret")
 			}
-			if url, _ := awstest.AwaitString(t, pulumi.ToOutput(r.outputs["registryUrl"])); url != awstest.AccountID+".dkr.ecr.ap-south-1.amazonaws.com" {
+			if url, _ := mocktest.AwaitString(t, pulumi.ToOutput(r.outputs["registryUrl"])); url != awstest.AccountID+".dkr.ecr.ap-south-1.amazonaws.com" {
 				t.Errorf("registryUrl = %q", url)
 			}
 			for _, key := range []string{"dbHost", "dbUser", "clusterName"} {
-				if v := awstest.Await(t, pulumi.ToOutput(r.outputs[key])); v.Secret {
+				if v := mocktest.Await(t, pulumi.ToOutput(r.outputs[key])); v.Secret {
 					t.Errorf("output %s is secret; only credentials should be", key)
 				}
 			}
-			for _, res := range r.m.Resources() {
+			for _, res := range r.m.All() {
 				if res.Type == "kubernetes:core/v1:Secret" {
 					continue
 				}
@@ -212,7 +213,7 @@ func TestAWSOutputsKeepThePasswordSecret(t *testing.T) {
 func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 	r := runAWS(t, stackConfig(t, "prod", nil))
 	byURN := map[string]awstest.Resource{}
-	for _, res := range r.m.Resources() {
+	for _, res := range r.m.All() {
 		byURN[res.URN] = res
 	}
 	isCluster := func(urn string) bool {
@@ -266,7 +267,7 @@ func TestAWSServiceLayerBindsEachVolumeToOnePVInItsZone(t *testing.T) {
 	for _, v := range vols {
 		var matches []awstest.Resource
 		for _, pv := range pvs {
-			if pv.String("spec", "csi", "volumeHandle") == v.ID {
+			if pv.String("spec.csi.volumeHandle") == v.ID {
 				matches = append(matches, pv)
 			}
 		}
@@ -275,12 +276,12 @@ func TestAWSServiceLayerBindsEachVolumeToOnePVInItsZone(t *testing.T) {
 			continue
 		}
 		pv := matches[0]
-		zone := pv.String("spec", "nodeAffinity", "required", "nodeSelectorTerms", "0", "matchExpressions", "0", "values", "0")
+		zone := pv.String("spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]")
 		if zone != v.String("availabilityZone") {
 			t.Errorf("PV of %s pins zone %q, volume is in %q", v.Name, zone, v.String("availabilityZone"))
 		}
-		if pv.String("spec", "csi", "driver") != "ebs.csi.aws.com" {
-			t.Errorf("PV of %s uses driver %q", v.Name, pv.String("spec", "csi", "driver"))
+		if pv.String("spec.csi.driver") != "ebs.csi.aws.com" {
+			t.Errorf("PV of %s uses driver %q", v.Name, pv.String("spec.csi.driver"))
 		}
 	}
 }
@@ -289,12 +290,12 @@ func TestAWSServiceLayerWiresRDSIntoEgovConfig(t *testing.T) {
 	r := runAWS(t, stackConfig(t, "prod", nil))
 	var found bool
 	for _, cm := range r.m.ByType("kubernetes:core/v1:ConfigMap") {
-		if cm.String("metadata", "name") != "egov-config" {
+		if cm.String("metadata.name") != "egov-config" {
 			continue
 		}
 		found = true
-		url := cm.String("data", "db-url")
-		host := cm.String("data", "db-host")
+		url := cm.String("data.db-url")
+		host := cm.String("data.db-host")
 		if host == "" || !strings.HasPrefix(url, "jdbc:postgresql://"+host+":5432/egov") {
 			t.Errorf("egov-config db-host %q db-url %q: not the RDS endpoint", host, url)
 		}
@@ -306,7 +307,7 @@ func TestAWSServiceLayerWiresRDSIntoEgovConfig(t *testing.T) {
 	cfg := stackConfig(t, "prod", nil)
 	deployments := map[string]bool{}
 	for _, d := range r.m.ByType("kubernetes:apps/v1:Deployment") {
-		deployments[d.String("metadata", "name")] = true
+		deployments[d.String("metadata.name")] = true
 	}
 	for _, s := range cfg.Services.Catalogue.Services() {
 		if !deployments[s.Name] {

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/digit-iac/digit/components/k8s/k8stest"
+	"github.com/digit-iac/digit/internal/mocktest"
 	"github.com/digit-iac/digit/stacks/config"
 )
 
@@ -35,9 +35,9 @@ func existingConfig(t *testing.T, extra map[string]string) *config.Config {
 	return cfg
 }
 
-func runExisting(t *testing.T, cfg *config.Config) *k8stest.Mocks {
+func runExisting(t *testing.T, cfg *config.Config) *mocktest.Recorder {
 	t.Helper()
-	m := k8stest.New()
+	m := mocktest.New()
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error { return Deploy(ctx, cfg) }, pulumi.WithMocks("digit", "test", m))
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestExistingUsesDynamicClaimsAndNoPVs(t *testing.T) {
 }
 
 // workloadNames lists namespace/name of every workload-shaped object, keyed by type.
-func workloadNames(m *k8stest.Mocks) []string {
+func workloadNames(m *mocktest.Recorder) []string {
 	var out []string
 	for _, typ := range []string{
 		"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
@@ -188,7 +188,7 @@ func TestCapacityCheckFailsBeforeRegisteringAnything(t *testing.T) {
 	cfg := existingConfig(t, map[string]string{
 		"digit:nodes": `{"count":2,"cpu":"2","memory":"4Gi","pods":110}`,
 	})
-	m := k8stest.New()
+	m := mocktest.New()
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error { return Deploy(ctx, cfg) }, pulumi.WithMocks("digit", "test", m))
 	if err == nil {
 		t.Fatal("a catalogue needing ~40Gi fitted on 2 x 4Gi nodes")
@@ -203,16 +203,16 @@ func TestCapacityCheckFailsBeforeRegisteringAnything(t *testing.T) {
 	}
 }
 
-func findMeta(m *k8stest.Mocks, typ, ns, name string) (k8stest.Resource, bool) {
+func findMeta(m *mocktest.Recorder, typ, ns, name string) (mocktest.Resource, bool) {
 	for _, r := range m.ByType(typ) {
 		if r.String("metadata.namespace") == ns && r.String("metadata.name") == name {
 			return r, true
 		}
 	}
-	return k8stest.Resource{}, false
+	return mocktest.Resource{}, false
 }
 
-func deploymentsByName(m *k8stest.Mocks) map[string]string {
+func deploymentsByName(m *mocktest.Recorder) map[string]string {
 	out := map[string]string{}
 	for _, r := range m.ByType("kubernetes:apps/v1:Deployment") {
 		b, _ := json.Marshal(r.Get("spec"))

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func TestBastionIsReachableOnlyThroughSSM(t *testing.T) {
@@ -23,7 +24,7 @@ func TestBastionIsReachableOnlyThroughSSM(t *testing.T) {
 	if inst.String("subnetId") != "subnet-priv-a" || inst.String("instanceType") != "t2.micro" {
 		t.Errorf("subnet %q type %q", inst.String("subnetId"), inst.String("instanceType"))
 	}
-	if inst.String("metadataOptions", "httpTokens") != "required" {
+	if inst.String("metadataOptions.httpTokens") != "required" {
 		t.Error("IMDSv2 not required")
 	}
 	if inst.Has("keyName") {
@@ -33,13 +34,13 @@ func TestBastionIsReachableOnlyThroughSSM(t *testing.T) {
 		t.Errorf("AMI %q, want the SSM parameter's", inst.String("ami"))
 	}
 	calls := m.Calls("aws:ssm/getParameter:getParameter")
-	if len(calls) != 1 || awstest.Walk(calls[0].Args["name"]).StringValue() != al2023AmiParameter {
+	if len(calls) != 1 || mocktest.Unwrap(calls[0].Args["name"]).StringValue() != al2023AmiParameter {
 		t.Errorf("AMI lookups %v", calls)
 	}
 	if !slices.Contains(inst.IgnoreChanges, "ami") {
 		t.Error("every AMI release would replace the bastion")
 	}
-	if !inst.Bool("rootBlockDevice", "encrypted") {
+	if !inst.Bool("rootBlockDevice.encrypted") {
 		t.Error("root volume not encrypted")
 	}
 
@@ -60,7 +61,7 @@ func TestBastionIsReachableOnlyThroughSSM(t *testing.T) {
 	if inst.String("iamInstanceProfile") != profile.Outputs["name"].StringValue() {
 		t.Errorf("instance profile %q", inst.String("iamInstanceProfile"))
 	}
-	if id, _ := awstest.AwaitString(t, b.InstanceId); id != inst.ID {
+	if id, _ := mocktest.AwaitString(t, b.InstanceId); id != inst.ID {
 		t.Errorf("InstanceId %q", id)
 	}
 	assertAllParented(t, m, "digit:aws:Bastion")

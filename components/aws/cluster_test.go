@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 var privateIDs = []string{"subnet-priv-a", "subnet-priv-b", "subnet-priv-c"}
@@ -76,24 +77,24 @@ func TestClusterControlPlane(t *testing.T) {
 		t.Error("nodes get public IPs")
 	}
 
-	kc, secret := awstest.AwaitString(t, c.Kubeconfig)
+	kc, secret := mocktest.AwaitString(t, c.Kubeconfig)
 	if !secret || kc != awstest.Kubeconfig {
 		t.Errorf("Kubeconfig secret=%v value=%q", secret, kc)
 	}
-	if got, _ := awstest.AwaitString(t, c.ClusterName); got != "digit" {
+	if got, _ := mocktest.AwaitString(t, c.ClusterName); got != "digit" {
 		t.Errorf("ClusterName %q", got)
 	}
-	if got, _ := awstest.AwaitString(t, c.OidcProviderArn); got != awstest.OidcProviderArn {
+	if got, _ := mocktest.AwaitString(t, c.OidcProviderArn); got != awstest.OidcProviderArn {
 		t.Errorf("OidcProviderArn %q", got)
 	}
-	if got, _ := awstest.AwaitString(t, c.OidcProviderUrl); got != awstest.OidcIssuerHost {
+	if got, _ := mocktest.AwaitString(t, c.OidcProviderUrl); got != awstest.OidcIssuerHost {
 		t.Errorf("OidcProviderUrl %q", got)
 	}
 	// Managed nodes carry the EKS-created cluster security group; that is the group the database must allow.
-	if got, _ := awstest.AwaitString(t, c.NodeSecurityGroupId); got != awstest.EKSClusterSecurityGroupID {
+	if got, _ := mocktest.AwaitString(t, c.NodeSecurityGroupId); got != awstest.EKSClusterSecurityGroupID {
 		t.Errorf("NodeSecurityGroupId %q, want the EKS cluster security group", got)
 	}
-	if got, _ := awstest.AwaitString(t, c.ClusterSecurityGroupId); got != awstest.ControlPlaneSecurityGroupID {
+	if got, _ := mocktest.AwaitString(t, c.ClusterSecurityGroupId); got != awstest.ControlPlaneSecurityGroupID {
 		t.Errorf("ClusterSecurityGroupId %q", got)
 	}
 	assertAllParented(t, m, "digit:aws:Cluster")
@@ -110,8 +111,8 @@ func TestClusterNodeGroup(t *testing.T) {
 	if got := ng.Strings("instanceTypes"); !slices.Equal(got, []string{"m4.large"}) {
 		t.Errorf("instance types %v", got)
 	}
-	if d, mn, mx := ng.Int("scalingConfig", "desiredSize"), ng.Int("scalingConfig", "minSize"),
-		ng.Int("scalingConfig", "maxSize"); d != 6 || mn != 6 || mx != 8 {
+	if d, mn, mx := ng.Int("scalingConfig.desiredSize"), ng.Int("scalingConfig.minSize"),
+		ng.Int("scalingConfig.maxSize"); d != 6 || mn != 6 || mx != 8 {
 		t.Errorf("scaling %d/%d/%d, want desired 6 min 6 max 8", d, mn, mx)
 	}
 	if !slices.Equal(ng.Strings("subnetIds"), privateIDs) {
@@ -120,19 +121,19 @@ func TestClusterNodeGroup(t *testing.T) {
 	if ng.Has("diskSize") {
 		t.Error("diskSize conflicts with a launch template; AWS rejects the node group")
 	}
-	if ng.String("launchTemplate", "id") != lt.ID || ng.String("launchTemplate", "version") != "1" {
+	if ng.String("launchTemplate.id") != lt.ID || ng.String("launchTemplate.version") != "1" {
 		t.Errorf("node group launch template %v, want %s version 1", ng.Get("launchTemplate"), lt.ID)
 	}
-	if lt.String("metadataOptions", "httpTokens") != "required" {
+	if lt.String("metadataOptions.httpTokens") != "required" {
 		t.Error("IMDSv2 not required")
 	}
-	if lt.Int("metadataOptions", "httpPutResponseHopLimit") != 2 {
-		t.Errorf("hop limit %d, want 2", lt.Int("metadataOptions", "httpPutResponseHopLimit"))
+	if lt.Int("metadataOptions.httpPutResponseHopLimit") != 2 {
+		t.Errorf("hop limit %d, want 2", lt.Int("metadataOptions.httpPutResponseHopLimit"))
 	}
-	if lt.String("blockDeviceMappings", "0", "deviceName") != "/dev/xvda" ||
-		lt.Int("blockDeviceMappings", "0", "ebs", "volumeSize") != 50 ||
-		lt.String("blockDeviceMappings", "0", "ebs", "encrypted") != "true" ||
-		lt.String("blockDeviceMappings", "0", "ebs", "volumeType") != "gp3" {
+	if lt.String("blockDeviceMappings[0].deviceName") != "/dev/xvda" ||
+		lt.Int("blockDeviceMappings[0].ebs.volumeSize") != 50 ||
+		lt.String("blockDeviceMappings[0].ebs.encrypted") != "true" ||
+		lt.String("blockDeviceMappings[0].ebs.volumeType") != "gp3" {
 		t.Errorf("root volume %v, want 50 GiB encrypted gp3 on /dev/xvda", lt.Get("blockDeviceMappings"))
 	}
 	if lt.Has("imageId") || lt.Has("userData") {
@@ -140,10 +141,10 @@ func TestClusterNodeGroup(t *testing.T) {
 	}
 
 	role := m.MustFind(t, "aws:iam/role:Role", "eks-node")
-	if v := ng.Get("nodeRole"); !v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != role.URN {
+	if v := ng.Value("nodeRole"); !v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != role.URN {
 		t.Errorf("node group role %v, want %s", v, role.URN)
 	}
-	if v := only(t, m, "eks:index:Cluster").Get("instanceRoles", "0"); !v.IsResourceReference() ||
+	if v := only(t, m, "eks:index:Cluster").Value("instanceRoles[0]"); !v.IsResourceReference() ||
 		string(v.ResourceReferenceValue().URN) != role.URN {
 		t.Errorf("node role is not in the cluster's instanceRoles (aws-auth), nodes would not join: %v", v)
 	}
@@ -244,11 +245,11 @@ func TestClusterOptionsFollowArgs(t *testing.T) {
 		t.Errorf("log types %v, want none", eks.Strings("enabledClusterLogTypes"))
 	}
 	ng := only(t, m, "eks:index:ManagedNodeGroup")
-	if ng.Strings("instanceTypes")[0] != "m5.xlarge" || ng.Int("scalingConfig", "desiredSize") != 3 ||
-		ng.Int("scalingConfig", "minSize") != 2 || ng.Int("scalingConfig", "maxSize") != 5 {
+	if ng.Strings("instanceTypes")[0] != "m5.xlarge" || ng.Int("scalingConfig.desiredSize") != 3 ||
+		ng.Int("scalingConfig.minSize") != 2 || ng.Int("scalingConfig.maxSize") != 5 {
 		t.Errorf("node group %v %v", ng.Strings("instanceTypes"), ng.Get("scalingConfig"))
 	}
-	if got := only(t, m, "aws:ec2/launchTemplate:LaunchTemplate").Int("blockDeviceMappings", "0", "ebs", "volumeSize"); got != 80 {
+	if got := only(t, m, "aws:ec2/launchTemplate:LaunchTemplate").Int("blockDeviceMappings[0].ebs.volumeSize"); got != 80 {
 		t.Errorf("disk %d GiB, want 80", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func dbArgs() DatabaseArgs {
@@ -82,22 +83,23 @@ func TestDatabaseDefaults(t *testing.T) {
 	}
 	params := map[string]string{}
 	for i := range pg.Len("parameters") {
-		params[pg.String("parameters", itoa(i), "name")] = pg.String("parameters", itoa(i), "value")
+		p := "parameters[" + itoa(i) + "]."
+		params[pg.String(p+"name")] = pg.String(p + "value")
 	}
 	if params["rds.force_ssl"] != "1" || params["log_min_duration_statement"] == "" {
 		t.Errorf("parameters %v", params)
 	}
 
-	if got, _ := awstest.AwaitString(t, db.Host); got != inst.Outputs["address"].StringValue() {
+	if got, _ := mocktest.AwaitString(t, db.Host); got != inst.Outputs["address"].StringValue() {
 		t.Errorf("Host %q", got)
 	}
-	if port := awstest.Await(t, db.Port).Value; port != 5432 {
+	if port := mocktest.Await(t, db.Port).Value; port != 5432 {
 		t.Errorf("Port %v", port)
 	}
-	if got, _ := awstest.AwaitString(t, db.DBName); got != "egov" {
+	if got, _ := mocktest.AwaitString(t, db.DBName); got != "egov" {
 		t.Errorf("DBName %q", got)
 	}
-	if got, _ := awstest.AwaitString(t, db.Username); got != "egov" {
+	if got, _ := mocktest.AwaitString(t, db.Username); got != "egov" {
 		t.Errorf("Username %q", got)
 	}
 	assertAllParented(t, m, "digit:aws:Database")
@@ -114,7 +116,7 @@ func TestDatabaseSecurityGroupOnlyAllowsPostgresFromGivenGroups(t *testing.T) {
 	rule := only(t, m, "aws:ec2/securityGroupRule:SecurityGroupRule")
 	if rule.String("type") != "ingress" || rule.String("protocol") != "tcp" || rule.Int("fromPort") != 5432 ||
 		rule.Int("toPort") != 5432 {
-		t.Errorf("rule %v, want ingress tcp 5432 only", rule.Get())
+		t.Errorf("rule %v, want ingress tcp 5432 only", rule.Get(""))
 	}
 	if got := rule.String("sourceSecurityGroupId"); got != awstest.EKSClusterSecurityGroupID {
 		t.Errorf("rule source %q", got)
@@ -138,13 +140,13 @@ func TestDatabaseGivenPasswordStaysSecret(t *testing.T) {
 	args.Password = pulumi.String("s3cret-Passw0rd") // a plain, non-secret input on purpose
 	m, db := runDB(t, args)
 	inst := only(t, m, "aws:rds/instance:Instance")
-	if !inst.IsSecretInput("password") || inst.String("password") != "s3cret-Passw0rd" {
+	if !inst.IsSecret("password") || inst.String("password") != "s3cret-Passw0rd" {
 		t.Error("password input is not a secret")
 	}
 	if inst.Bool("manageMasterUserPassword") {
 		t.Error("RDS-managed password requested although a password was given")
 	}
-	pw, secret := awstest.AwaitString(t, db.Password)
+	pw, secret := mocktest.AwaitString(t, db.Password)
 	if !secret || pw != "s3cret-Passw0rd" {
 		t.Errorf("Password output secret=%v value ok=%v", secret, pw == "s3cret-Passw0rd")
 	}
@@ -162,7 +164,7 @@ func TestDatabaseManagedPassword(t *testing.T) {
 	if inst.String("masterUserSecretKmsKeyId") != only(t, m, "aws:kms/key:Key").Outputs["arn"].StringValue() {
 		t.Error("master user secret not encrypted with the component's key")
 	}
-	pw, secret := awstest.AwaitString(t, db.Password)
+	pw, secret := mocktest.AwaitString(t, db.Password)
 	if !secret {
 		t.Error("Password output is not secret")
 	}
@@ -174,7 +176,7 @@ func TestDatabaseManagedPassword(t *testing.T) {
 		t.Fatalf("%d Secrets Manager lookups, want 1", len(calls))
 	}
 	want := inst.Outputs["masterUserSecrets"].ArrayValue()[0].ObjectValue()["secretArn"].StringValue()
-	if got := awstest.Walk(calls[0].Args["secretId"]).StringValue(); got != want {
+	if got := mocktest.Unwrap(calls[0].Args["secretId"]).StringValue(); got != want {
 		t.Errorf("looked up secret %q, want the instance's master user secret %q", got, want)
 	}
 }
@@ -207,7 +209,7 @@ func TestDatabaseOptionsFollowArgs(t *testing.T) {
 			t.Errorf("%s not protected", r)
 		}
 	}
-	for _, r := range m.Resources() {
+	for _, r := range m.All() {
 		if r.RetainOnDelete {
 			t.Errorf("%s %s retained on delete", r.Type, r.Name)
 		}
@@ -216,7 +218,7 @@ func TestDatabaseOptionsFollowArgs(t *testing.T) {
 
 func TestDatabaseUnprotectedByDefault(t *testing.T) {
 	m, _ := runDB(t, dbArgs())
-	for _, r := range m.Resources() {
+	for _, r := range m.All() {
 		if r.Protect {
 			t.Errorf("%s %s protected without Protect", r.Type, r.Name)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func filestoreArgs() FilestoreArgs {
@@ -49,16 +50,16 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 		t.Errorf("public access block on %q, want %q", pab.String("bucket"), name)
 	}
 	sse := only(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-	def := []string{"rules", "0", "applyServerSideEncryptionByDefault"}
-	if sse.String(append(def, "sseAlgorithm")...) != "aws:kms" ||
-		sse.String(append(def, "kmsMasterKeyId")...) != key.Outputs["arn"].StringValue() || sse.String("bucket") != name {
+	const def = "rules[0].applyServerSideEncryptionByDefault."
+	if sse.String(def+"sseAlgorithm") != "aws:kms" ||
+		sse.String(def+"kmsMasterKeyId") != key.Outputs["arn"].StringValue() || sse.String("bucket") != name {
 		t.Errorf("encryption %v", sse.Get("rules"))
 	}
-	if v := only(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2"); v.String("versioningConfiguration", "status") != "Enabled" {
+	if v := only(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2"); v.String("versioningConfiguration.status") != "Enabled" {
 		t.Error("versioning off")
 	}
-	if o := only(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"); o.String("rule", "objectOwnership") != "BucketOwnerEnforced" {
-		t.Errorf("object ownership %q", o.String("rule", "objectOwnership"))
+	if o := only(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"); o.String("rule.objectOwnership") != "BucketOwnerEnforced" {
+		t.Errorf("object ownership %q", o.String("rule.objectOwnership"))
 	}
 	policy := only(t, m, "aws:s3/bucketPolicy:BucketPolicy").JSON(t, "policy").(map[string]any)
 	for _, s := range policy["Statement"].([]any) {
@@ -67,10 +68,10 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 		}
 	}
 
-	if b, _ := awstest.AwaitString(t, f.Bucket); b != name {
+	if b, _ := mocktest.AwaitString(t, f.Bucket); b != name {
 		t.Errorf("Bucket %q", b)
 	}
-	if a, _ := awstest.AwaitString(t, f.BucketArn); a != "arn:aws:s3:::"+name {
+	if a, _ := mocktest.AwaitString(t, f.BucketArn); a != "arn:aws:s3:::"+name {
 		t.Errorf("BucketArn %q", a)
 	}
 	assertAllParented(t, m, "digit:aws:Filestore")
@@ -96,7 +97,7 @@ func TestFilestoreRoleIsLimitedToServiceAccountAndBucket(t *testing.T) {
 			t.Errorf("role policy reaches %q beyond the bucket", res)
 		}
 	}
-	if r, _ := awstest.AwaitString(t, f.RoleArn); r != role.Outputs["arn"].StringValue() {
+	if r, _ := mocktest.AwaitString(t, f.RoleArn); r != role.Outputs["arn"].StringValue() {
 		t.Errorf("RoleArn %q", r)
 	}
 }

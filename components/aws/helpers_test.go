@@ -30,7 +30,7 @@ func expectArgError(t *testing.T, field string, program pulumi.RunFunc) {
 	if !strings.Contains(err.Error(), field+":") {
 		t.Errorf("error does not name field %s: %v", field, err)
 	}
-	if rs := m.Resources(); len(rs) != 0 {
+	if rs := m.All(); len(rs) != 0 {
 		t.Errorf("%d resources registered before the %s error (first: %s %s)", len(rs), field, rs[0].Type, rs[0].Name)
 	}
 }
@@ -50,7 +50,7 @@ func component(t *testing.T, m *awstest.Mocks, token string) awstest.Resource {
 func assertAllParented(t *testing.T, m *awstest.Mocks, token string) {
 	t.Helper()
 	comp := component(t, m, token)
-	for _, r := range m.Resources() {
+	for _, r := range m.All() {
 		if r.URN != comp.URN && r.Parent != comp.URN {
 			t.Errorf("%s %s is parented to %q, not the %s component", r.Type, r.Name, r.Parent, token)
 		}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/digit-iac/digit/components/aws/awstest"
 	"github.com/digit-iac/digit/components/netplan"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 var threeZones = []string{"ap-south-1a", "ap-south-1b", "ap-south-1c"}
@@ -69,8 +69,8 @@ func TestNetworkSubnetsFollowNetplanWithDiscoveryTags(t *testing.T) {
 	if net.Zones == nil || !slices.Equal(net.Zones, threeZones) {
 		t.Errorf("Zones output %v, want %v", net.Zones, threeZones)
 	}
-	priv := awstest.AwaitStrings(t, net.PrivateSubnetIds)
-	pub := awstest.AwaitStrings(t, net.PublicSubnetIds)
+	priv := mocktest.AwaitStrings(t, net.PrivateSubnetIds)
+	pub := mocktest.AwaitStrings(t, net.PublicSubnetIds)
 	for i, zone := range threeZones {
 		if want := m.MustFind(t, "aws:ec2/subnet:Subnet", "digit-private-"+zone).ID; priv[i] != want {
 			t.Errorf("PrivateSubnetIds[%d] = %s, want %s (zone order)", i, priv[i], want)
@@ -82,7 +82,7 @@ func TestNetworkSubnetsFollowNetplanWithDiscoveryTags(t *testing.T) {
 	if len(net.PrivateSubnets) != 3 {
 		t.Errorf("%d PrivateSubnets resources, want 3", len(net.PrivateSubnets))
 	}
-	if vpcID, _ := awstest.AwaitString(t, net.VpcId); vpcID != vpc.ID {
+	if vpcID, _ := mocktest.AwaitString(t, net.VpcId); vpcID != vpc.ID {
 		t.Errorf("VpcId %s, want %s", vpcID, vpc.ID)
 	}
 	assertAllParented(t, m, "digit:aws:Network")
@@ -133,8 +133,8 @@ func TestNetworkRouting(t *testing.T) {
 			}
 			for _, z := range threeZones {
 				rt := m.MustFind(t, "aws:ec2/routeTable:RouteTable", "digit-private-"+z)
-				nat := rt.String("routes", "0", "natGatewayId")
-				if rt.String("routes", "0", "cidrBlock") != "0.0.0.0/0" || nat == "" {
+				nat := rt.String("routes[0].natGatewayId")
+				if rt.String("routes[0].cidrBlock") != "0.0.0.0/0" || nat == "" {
 					t.Fatalf("private route table of %s has no default route through a NAT: %v", z, rt.Get("routes"))
 				}
 				if tc.mode == NatPerZone && natZone[nat] != z {
@@ -143,7 +143,7 @@ func TestNetworkRouting(t *testing.T) {
 			}
 			igw := only(t, m, "aws:ec2/internetGateway:InternetGateway")
 			pubRT := m.MustFind(t, "aws:ec2/routeTable:RouteTable", "digit-public")
-			if pubRT.String("routes", "0", "gatewayId") != igw.ID {
+			if pubRT.String("routes[0].gatewayId") != igw.ID {
 				t.Errorf("public route table does not route to the IGW: %v", pubRT.Get("routes"))
 			}
 			if n := len(m.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation")); n != 6 {

@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func TestRegistryRepositories(t *testing.T) {
@@ -24,13 +25,13 @@ func TestRegistryRepositories(t *testing.T) {
 		if r.String("name") != name {
 			t.Errorf("repository name %q, want %q", r.String("name"), name)
 		}
-		if !r.Bool("imageScanningConfiguration", "scanOnPush") {
+		if !r.Bool("imageScanningConfiguration.scanOnPush") {
 			t.Errorf("%s: scan on push off", name)
 		}
 		if r.String("imageTagMutability") != "IMMUTABLE" {
 			t.Errorf("%s: tags are %s", name, r.String("imageTagMutability"))
 		}
-		if r.String("encryptionConfigurations", "0", "encryptionType") != "KMS" {
+		if r.String("encryptionConfigurations[0].encryptionType") != "KMS" {
 			t.Errorf("%s: encryption %v", name, r.Get("encryptionConfigurations"))
 		}
 		if r.Bool("forceDelete") {
@@ -55,10 +56,10 @@ func TestRegistryRepositories(t *testing.T) {
 			t.Errorf("%s lifecycle rules %v: want untagged expiry after 14 days and the last 30 tagged kept", name, rules)
 		}
 	}
-	if u, _ := awstest.AwaitString(t, reg.RegistryURL); u != awstest.AccountID+".dkr.ecr."+awstest.Region+".amazonaws.com" {
+	if u, _ := mocktest.AwaitString(t, reg.RegistryURL); u != awstest.AccountID+".dkr.ecr."+awstest.Region+".amazonaws.com" {
 		t.Errorf("RegistryURL %q", u)
 	}
-	if u, _ := awstest.AwaitString(t, reg.RepositoryUrls["egov/egov-user"]); u != awstest.AccountID+".dkr.ecr."+awstest.Region+".amazonaws.com/egov/egov-user" {
+	if u, _ := mocktest.AwaitString(t, reg.RepositoryUrls["egov/egov-user"]); u != awstest.AccountID+".dkr.ecr."+awstest.Region+".amazonaws.com/egov/egov-user" {
 		t.Errorf("repository URL %q", u)
 	}
 	assertAllParented(t, m, "digit:aws:Registry")

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func volumesArgs() VolumesArgs {
@@ -63,7 +64,7 @@ func TestVolumesEncryptedRoundRobin(t *testing.T) {
 			if tags["digit/role"] != role.Name || tags["digit/replica"] != strconv.Itoa(i) {
 				t.Errorf("%s tags %v", vol.Name, tags)
 			}
-			if id, _ := awstest.AwaitString(t, info.ID); id != vol.ID {
+			if id, _ := mocktest.AwaitString(t, info.ID); id != vol.ID {
 				t.Errorf("ByRole[%s][%d].ID = %q, want %q", role.Name, i, id, vol.ID)
 			}
 			if vol.Protect || vol.RetainOnDelete {
@@ -97,7 +98,7 @@ func TestVolumesGivenKey(t *testing.T) {
 			t.Errorf("%s uses key %q", vol.Name, vol.String("kmsKeyId"))
 		}
 	}
-	if k, _ := awstest.AwaitString(t, v.KmsKeyArn); k != "arn:aws:kms:ap-south-1:123456789012:key/given" {
+	if k, _ := mocktest.AwaitString(t, v.KmsKeyArn); k != "arn:aws:kms:ap-south-1:123456789012:key/given" {
 		t.Errorf("KmsKeyArn %q", k)
 	}
 }

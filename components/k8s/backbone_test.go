@@ -102,7 +102,7 @@ func TestBackboneStatic(t *testing.T) {
 	}
 
 	for role, name := range stsByRole {
-		sts := m.One(t, tSTS, "backbone-"+name)
+		sts := m.MustFind(t, tSTS, "backbone-"+name)
 		if sts.Namespace() != nsByRole[role] || sts.Int("spec.replicas") != 3 {
 			t.Errorf("%s: namespace %q replicas %d", name, sts.Namespace(), sts.Int("spec.replicas"))
 		}
@@ -129,8 +129,8 @@ func TestBackboneStatic(t *testing.T) {
 		if sts.Has("spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution") {
 			t.Errorf("%s: required anti-affinity would leave replicas Pending on small clusters", name)
 		}
-		m.One(t, tPDB, "backbone-"+name)
-		if m.One(t, tService, "backbone-"+name+"-headless").String("spec.clusterIP") != "None" {
+		m.MustFind(t, tPDB, "backbone-"+name)
+		if m.MustFind(t, tService, "backbone-"+name+"-headless").String("spec.clusterIP") != "None" {
 			t.Errorf("%s: headless service lacks clusterIP None", name)
 		}
 	}
@@ -152,20 +152,20 @@ func TestBackboneOutputsAndWiring(t *testing.T) {
 		t.Errorf("outputs: %+v", bb)
 	}
 	c := "spec.template.spec.containers[0].env"
-	kafka := m.One(t, tSTS, "backbone-kafka-v2")
+	kafka := m.MustFind(t, tSTS, "backbone-kafka-v2")
 	if kafka.String(c+"[name=KAFKA_ZOOKEEPER_CONNECT].value") != "zookeeper-v2.zookeeper-cluster:2181/kafka-v2" {
 		t.Errorf("kafka zookeeper connect: %q", kafka.String(c+"[name=KAFKA_ZOOKEEPER_CONNECT].value"))
 	}
 	if kafka.String(c+"[name=KAFKA_HEAP_OPTS].value") != "-Xms704M -Xmx704M" {
 		t.Errorf("kafka heap")
 	}
-	zk := m.One(t, tSTS, "backbone-zookeeper-v2")
+	zk := m.MustFind(t, tSTS, "backbone-zookeeper-v2")
 	servers := strings.Split(zk.String(c+"[name=ZOOKEEPER_SERVERS].value"), ";")
 	if len(servers) != 3 || servers[2] != "zookeeper-v2-2.zookeeper-v2-headless.zookeeper-cluster:2888:3888" {
 		t.Errorf("ZOOKEEPER_SERVERS = %v", servers)
 	}
 	for _, name := range []string{"backbone-elasticsearch-data-v1", "backbone-elasticsearch-master-v1"} {
-		es := m.One(t, tSTS, name)
+		es := m.MustFind(t, tSTS, name)
 		if es.String(c+"[name=discovery.zen.minimum_master_nodes].value") != "2" ||
 			es.String(c+"[name=discovery.zen.ping.unicast.hosts].value") != "elasticsearch-master-v1-headless.es-cluster" {
 			t.Errorf("%s discovery env: %v", name, es.Get(c))
@@ -178,19 +178,19 @@ func TestBackboneOutputsAndWiring(t *testing.T) {
 		}
 	}
 	for _, svc := range []string{"elasticsearch-data-v1", "elasticsearch-client-v1"} {
-		s := m.One(t, tService, "backbone-"+svc)
+		s := m.MustFind(t, tService, "backbone-"+svc)
 		if s.Namespace() != "es-cluster" || s.String("spec.selector[\""+LabelName+"\"]") != "elasticsearch-data-v1" {
 			t.Errorf("%s must select the data nodes: %v", svc, s.Get("spec"))
 		}
 	}
-	m.One(t, tService, "backbone-redis")
-	m.One(t, tDeployment, "backbone-kafka-connect")
-	m.One(t, tDeployment, "backbone-kibana-v1")
-	cron := m.One(t, "kubernetes:batch/v1:CronJob", "backbone-es-curator")
+	m.MustFind(t, tService, "backbone-redis")
+	m.MustFind(t, tDeployment, "backbone-kafka-connect")
+	m.MustFind(t, tDeployment, "backbone-kibana-v1")
+	cron := m.MustFind(t, "kubernetes:batch/v1:CronJob", "backbone-es-curator")
 	if !strings.HasPrefix(cron.String("spec.jobTemplate.spec.template.spec.containers[0].image"), "bobrik/curator:5.6.0") {
 		t.Errorf("curator image")
 	}
-	cm := m.One(t, "kubernetes:core/v1:ConfigMap", "backbone-es-curator-config")
+	cm := m.MustFind(t, "kubernetes:core/v1:ConfigMap", "backbone-es-curator-config")
 	actions := cm.String(`data["action_file.yml"]`)
 	if !strings.Contains(actions, "unit_count: 7") || !strings.Contains(actions, "^(logstash|jaeger-span|jaeger-service)-.*$") {
 		t.Errorf("curator actions:\n%s", actions)
@@ -225,7 +225,7 @@ func TestBackboneDynamic(t *testing.T) {
 			t.Errorf("%s: claim template carries the version label", s.Name)
 		}
 	}
-	if got := m.One(t, tSTS, "backbone-kafka-v2").String("spec.volumeClaimTemplates[0].spec.resources.requests.storage"); got != "10Gi" {
+	if got := m.MustFind(t, tSTS, "backbone-kafka-v2").String("spec.volumeClaimTemplates[0].spec.resources.requests.storage"); got != "10Gi" {
 		t.Errorf("kafka claim size %q", got)
 	}
 }
@@ -238,7 +238,7 @@ func TestBackboneSmallCluster(t *testing.T) {
 		ElasticsearchSysctlInit: false,
 	}
 	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "bb", a); return err })
-	kafka := m.One(t, tSTS, "bb-kafka-v2")
+	kafka := m.MustFind(t, tSTS, "bb-kafka-v2")
 	c := "spec.template.spec.containers[0].env"
 	// A replication factor above the broker count makes every topic creation fail.
 	for _, n := range []string{"KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"} {
@@ -255,7 +255,7 @@ func TestBackboneSysctlInit(t *testing.T) {
 	a := fullBackbone(StorageDynamic)
 	a.ElasticsearchSysctlInit = true
 	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
-	es := m.One(t, tSTS, "backbone-elasticsearch-data-v1")
+	es := m.MustFind(t, tSTS, "backbone-elasticsearch-data-v1")
 	ic := "spec.template.spec.initContainers[name=sysctl]"
 	if es.Get(ic+".securityContext.privileged") != true || !contains(es.Strings(ic+".command"), "vm.max_map_count=262144") {
 		t.Errorf("sysctl init container: %v", es.Get(ic))

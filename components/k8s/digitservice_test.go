@@ -5,7 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/digit-iac/digit/components/k8s/k8stest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 const (
@@ -42,7 +42,7 @@ func userArgs() *DigitServiceArgs {
 	}
 }
 
-func deployUser(t *testing.T, mutate func(*DigitServiceArgs)) (*k8stest.Mocks, *DigitService) {
+func deployUser(t *testing.T, mutate func(*DigitServiceArgs)) (*mocktest.Recorder, *DigitService) {
 	t.Helper()
 	a := userArgs()
 	if mutate != nil {
@@ -65,7 +65,7 @@ func TestDigitServiceJava(t *testing.T) {
 	if svc.Host != "egov-user.egov:8080" || svc.ServiceName != "egov-user" {
 		t.Errorf("outputs: Host %q ServiceName %q", svc.Host, svc.ServiceName)
 	}
-	dep := m.One(t, tDeployment, "egov-user")
+	dep := m.MustFind(t, tDeployment, "egov-user")
 	if dep.Label(LabelVersion) != "v1.2.8-9fde481-19" || dep.Label(LabelComponent) != "core" {
 		t.Errorf("version/component labels: %q %q", dep.Label(LabelVersion), dep.Label(LabelComponent))
 	}
@@ -174,22 +174,22 @@ func TestDigitServiceJava(t *testing.T) {
 	if dep.Int("spec.strategy.rollingUpdate.maxUnavailable") != 0 || !dep.Has("spec.strategy.rollingUpdate.maxUnavailable") {
 		t.Errorf("strategy: %v", dep.Get("spec.strategy"))
 	}
-	hpa := m.One(t, tHPA, "egov-user")
+	hpa := m.MustFind(t, tHPA, "egov-user")
 	if hpa.Int("spec.minReplicas") != 2 || hpa.Int("spec.maxReplicas") != 4 ||
 		hpa.Int("spec.metrics[0].resource.target.averageUtilization") != 80 || hpa.String("spec.scaleTargetRef.name") != "egov-user" {
 		t.Errorf("hpa spec: %v", hpa.Get("spec"))
 	}
-	pdb := m.One(t, tPDB, "egov-user")
+	pdb := m.MustFind(t, tPDB, "egov-user")
 	if pdb.Int("spec.maxUnavailable") != 1 {
 		t.Errorf("pdb: %v", pdb.Get("spec"))
 	}
 
-	s := m.One(t, tService, "egov-user")
+	s := m.MustFind(t, tService, "egov-user")
 	if s.MetadataName() != "egov-user" || s.Namespace() != "egov" || s.String("spec.ports[0].targetPort") != "http" || s.Int("spec.ports[0].port") != 8080 {
 		t.Errorf("service: %v", s.Get("spec"))
 	}
 
-	ing := m.One(t, tIngress, "egov-user")
+	ing := m.MustFind(t, tIngress, "egov-user")
 	path := "spec.rules[0].http.paths[0]"
 	if ing.String(path+".path") != "/user" || ing.String(path+".pathType") != "Prefix" {
 		t.Errorf("ingress path: %v", ing.Get(path))
@@ -202,7 +202,7 @@ func TestDigitServiceJava(t *testing.T) {
 		t.Errorf("ingress spec: %v", ing.Get("spec"))
 	}
 
-	sa := m.One(t, tSA, "egov-user")
+	sa := m.MustFind(t, tSA, "egov-user")
 	if sa.String(`metadata.annotations["eks.amazonaws.com/role-arn"]`) != "arn:aws:iam::1:role/x" ||
 		dep.String("spec.template.spec.serviceAccountName") != "egov-user" {
 		t.Errorf("service account not wired")
@@ -221,11 +221,11 @@ func TestDigitServiceSingleReplica(t *testing.T) {
 	if hpas := m.ByType(tHPA); len(hpas) != 0 {
 		t.Errorf("unexpected HPA")
 	}
-	dep := m.One(t, tDeployment, "egov-user")
+	dep := m.MustFind(t, tDeployment, "egov-user")
 	if dep.Int("spec.replicas") != 1 {
 		t.Errorf("replicas = %v", dep.Get("spec.replicas"))
 	}
-	ing := m.One(t, tIngress, "egov-user")
+	ing := m.MustFind(t, tIngress, "egov-user")
 	b := "spec.rules[0].http.paths[0].backend.service"
 	if ing.String(b+".name") != "egov-user" || ing.Int(b+".port.number") != 8080 || ing.Has("spec.rules[0].host") {
 		t.Errorf("direct backend: %v", ing.Get("spec.rules[0]"))
@@ -234,8 +234,8 @@ func TestDigitServiceSingleReplica(t *testing.T) {
 
 func TestDigitServiceReplicasWithoutAutoscalingGetPDB(t *testing.T) {
 	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.Autoscaling = nil; a.Replicas = 3 })
-	m.One(t, tPDB, "egov-user")
-	if got := m.One(t, tDeployment, "egov-user").Int("spec.replicas"); got != 3 {
+	m.MustFind(t, tPDB, "egov-user")
+	if got := m.MustFind(t, tDeployment, "egov-user").Int("spec.replicas"); got != 3 {
 		t.Errorf("replicas = %d", got)
 	}
 }
@@ -248,7 +248,7 @@ func TestDigitServiceFrontend(t *testing.T) {
 		})
 		return err
 	})
-	dep := m.One(t, tDeployment, "employee")
+	dep := m.MustFind(t, tDeployment, "employee")
 	if dep.String(app+".ports[0].containerPort") != "80" {
 		t.Errorf("frontend port: %v", dep.Get(app+".ports"))
 	}
@@ -264,14 +264,14 @@ func TestDigitServiceFrontend(t *testing.T) {
 	if dep.Len(app+".env") != 0 {
 		t.Errorf("frontend env should be empty (no JAVA_OPTS, no DB): %v", dep.Get(app+".env"))
 	}
-	if m.One(t, tService, "employee").Int("spec.ports[0].port") != 80 {
+	if m.MustFind(t, tService, "employee").Int("spec.ports[0].port") != 80 {
 		t.Errorf("service port")
 	}
 }
 
 func TestDigitServiceNoContextPath(t *testing.T) {
 	m, svc := deployUser(t, func(a *DigitServiceArgs) { a.ContextPath = ""; a.Autoscaling = nil })
-	dep := m.One(t, tDeployment, "egov-user")
+	dep := m.MustFind(t, tDeployment, "egov-user")
 	if dep.String(app+".livenessProbe.tcpSocket.port") != "http" || dep.Has(app+".livenessProbe.httpGet") {
 		t.Errorf("want a TCP probe without context path: %v", dep.Get(app+".livenessProbe"))
 	}
@@ -282,7 +282,7 @@ func TestDigitServiceNoContextPath(t *testing.T) {
 
 func TestDigitServiceNoDB(t *testing.T) {
 	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.UsesDB = Bool(false); a.Migration = nil })
-	dep := m.One(t, tDeployment, "egov-user")
+	dep := m.MustFind(t, tDeployment, "egov-user")
 	for _, n := range []string{"SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD"} {
 		if dep.Has(app + ".env[name=" + n + "]") {
 			t.Errorf("%s set with UsesDB false", n)

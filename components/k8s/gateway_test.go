@@ -21,7 +21,7 @@ func TestGatewayWithoutDomain(t *testing.T) {
 		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing"})
 		return err
 	})
-	ic := m.One(t, tIngressClass, "gw-nginx")
+	ic := m.MustFind(t, tIngressClass, "gw-nginx")
 	if ic.MetadataName() != "nginx" || ic.String("spec.controller") != "k8s.io/ingress-nginx" ||
 		ic.String(`metadata.annotations["ingressclass.kubernetes.io/is-default-class"]`) != "true" {
 		t.Errorf("ingress class: %v", ic.Get(""))
@@ -32,7 +32,7 @@ func TestGatewayWithoutDomain(t *testing.T) {
 	if gw.IngressClassName != "nginx" || gw.TLSSecretName != "" || len(gw.IssuerAnnotations) != 0 {
 		t.Errorf("outputs: %+v", gw)
 	}
-	dep := m.One(t, tDeployment, "gw-ingress-nginx-controller")
+	dep := m.MustFind(t, tDeployment, "gw-ingress-nginx-controller")
 	args := dep.Strings("spec.template.spec.containers[0].args")
 	for _, want := range []string{"--ingress-class=nginx", "--controller-class=k8s.io/ingress-nginx", "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller"} {
 		if !contains(args, want) {
@@ -42,12 +42,12 @@ func TestGatewayWithoutDomain(t *testing.T) {
 	if dep.Namespace() != "ingress-nginx" || dep.String("spec.template.spec.serviceAccountName") != "ingress-nginx" {
 		t.Errorf("controller namespace/sa: %q %q", dep.Namespace(), dep.String("spec.template.spec.serviceAccountName"))
 	}
-	svc := m.One(t, tService, "gw-ingress-nginx-controller")
+	svc := m.MustFind(t, tService, "gw-ingress-nginx-controller")
 	if svc.String("spec.type") != "LoadBalancer" || len(svc.StringMap("metadata.annotations")) != 1 {
 		t.Errorf("non-aws service: %v", svc.Get(""))
 	}
 	// The controller must be able to read ingresses cluster-wide and publish their status.
-	cr := m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "gw-ingress-nginx-ingress-nginx")
+	cr := m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "gw-ingress-nginx-ingress-nginx")
 	var rules []string
 	for i := 0; i < cr.Len("rules"); i++ {
 		r := fmt.Sprintf("rules[%d]", i)
@@ -60,9 +60,9 @@ func TestGatewayWithoutDomain(t *testing.T) {
 			t.Errorf("cluster role lacks %s (has %v)", want, rules)
 		}
 	}
-	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:Role", "gw-ingress-nginx")
-	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "gw-ingress-nginx")
-	m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "gw-ingress-nginx-ingress-nginx")
+	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:Role", "gw-ingress-nginx")
+	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "gw-ingress-nginx")
+	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "gw-ingress-nginx-ingress-nginx")
 }
 
 func TestGatewayAWSWithTLS(t *testing.T) {
@@ -72,16 +72,16 @@ func TestGatewayAWSWithTLS(t *testing.T) {
 		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "aws", Domain: "digit.example.org", TLS: true, Email: "ops@example.org"})
 		return err
 	})
-	svc := m.One(t, tService, "gw-ingress-nginx-controller")
+	svc := m.MustFind(t, tService, "gw-ingress-nginx-controller")
 	if svc.String(`metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]`) != "nlb" {
 		t.Errorf("aws service annotations: %v", svc.Get("metadata.annotations"))
 	}
-	rel := m.One(t, tRelease, "gw-cert-manager")
+	rel := m.MustFind(t, tRelease, "gw-cert-manager")
 	if rel.String("chart") != "cert-manager" || rel.String("version") != DefaultCertManagerVersion ||
 		rel.String("repositoryOpts.repo") != "https://charts.jetstack.io" || rel.Get("values.crds.enabled") != true {
 		t.Errorf("release: %v", rel.Get(""))
 	}
-	issuer := m.One(t, tIssuer, "gw-letsencrypt-prod")
+	issuer := m.MustFind(t, tIssuer, "gw-letsencrypt-prod")
 	acme := "spec.acme"
 	if issuer.String(acme+".email") != "ops@example.org" || issuer.String(acme+".server") != LetsEncryptProduction ||
 		issuer.String(acme+".solvers[0].http01.ingress.ingressClassName") != "nginx" {

@@ -8,17 +8,17 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/digit-iac/digit/components/k8s/k8stest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
-func run(t *testing.T, fn func(ctx *pulumi.Context) error) (*k8stest.Mocks, error) {
+func run(t *testing.T, fn func(ctx *pulumi.Context) error) (*mocktest.Recorder, error) {
 	t.Helper()
-	m := k8stest.New()
+	m := mocktest.New()
 	err := pulumi.RunErr(fn, pulumi.WithMocks("digit", "test", m))
 	return m, err
 }
 
-func mustRun(t *testing.T, fn func(ctx *pulumi.Context) error) *k8stest.Mocks {
+func mustRun(t *testing.T, fn func(ctx *pulumi.Context) error) *mocktest.Recorder {
 	t.Helper()
 	m, err := run(t, fn)
 	if err != nil {
@@ -59,7 +59,7 @@ var workloadContainers = map[string][]string{
 
 // checkStandards asserts the repository standards on every registered Kubernetes object: parented by a digit
 // component, recommended labels, and probes plus requests and limits on workload containers.
-func checkStandards(t *testing.T, m *k8stest.Mocks) {
+func checkStandards(t *testing.T, m *mocktest.Recorder) {
 	t.Helper()
 	components := map[string]bool{}
 	for _, r := range m.All() {
@@ -123,7 +123,7 @@ func checkNoLiteralCredential(t *testing.T, id, c string, e any) {
 	}
 }
 
-func names(rs []k8stest.Resource) []string {
+func names(rs []mocktest.Resource) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.Name)

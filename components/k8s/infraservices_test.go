@@ -7,7 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/digit-iac/digit/components/k8s/k8stest"
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 func infraArgs() InfraServicesArgs {
@@ -18,7 +18,7 @@ func infraArgs() InfraServicesArgs {
 	}
 }
 
-func deployInfra(t *testing.T, a InfraServicesArgs) (*k8stest.Mocks, *InfraServices) {
+func deployInfra(t *testing.T, a InfraServicesArgs) (*mocktest.Recorder, *InfraServices) {
 	t.Helper()
 	var is *InfraServices
 	m := mustRun(t, func(ctx *pulumi.Context) error {
@@ -29,8 +29,8 @@ func deployInfra(t *testing.T, a InfraServicesArgs) (*k8stest.Mocks, *InfraServi
 	return m, is
 }
 
-func kubeSet(m *k8stest.Mocks) map[string]k8stest.Resource {
-	out := map[string]k8stest.Resource{}
+func kubeSet(m *mocktest.Recorder) map[string]mocktest.Resource {
+	out := map[string]mocktest.Resource{}
 	for _, r := range m.Kubernetes() {
 		out[r.Type+" "+r.Name] = r
 	}
@@ -42,36 +42,36 @@ func TestInfraServicesAll(t *testing.T) {
 	if is.JaegerAgentHost != "jaeger-agent.monitoring" || is.JaegerAgentPort != 6831 || is.PrometheusURL != "http://prometheus.monitoring:9090" {
 		t.Errorf("outputs: %+v", is)
 	}
-	agent := m.One(t, tService, "infra-jaeger-agent")
+	agent := m.MustFind(t, tService, "infra-jaeger-agent")
 	if agent.Namespace() != "monitoring" || agent.String("spec.ports[name=agent-compact].protocol") != "UDP" ||
 		agent.Int("spec.ports[name=agent-compact].port") != 6831 {
 		t.Errorf("jaeger-agent service: %v", agent.Get("spec"))
 	}
-	m.One(t, tService, "infra-jaeger-collector")
-	m.One(t, tService, "infra-jaeger-query")
+	m.MustFind(t, tService, "infra-jaeger-collector")
+	m.MustFind(t, tService, "infra-jaeger-query")
 
-	ds := m.One(t, "kubernetes:apps/v1:DaemonSet", "infra-fluent-bit")
+	ds := m.MustFind(t, "kubernetes:apps/v1:DaemonSet", "infra-fluent-bit")
 	if ds.String("spec.template.spec.tolerations[0].operator") != "Exists" {
 		t.Errorf("fluent-bit must tolerate every taint: %v", ds.Get("spec.template.spec.tolerations"))
 	}
-	conf := m.One(t, "kubernetes:core/v1:ConfigMap", "infra-fluent-bit-config").String(`data["fluent-bit.conf"]`)
+	conf := m.MustFind(t, "kubernetes:core/v1:ConfigMap", "infra-fluent-bit-config").String(`data["fluent-bit.conf"]`)
 	for _, want := range []string{"Host             elasticsearch-data-v1.es-cluster", "Path              /var/log/containers/*.log", "Logstash_Prefix  logstash"} {
 		if !contains(strings.Split(conf, "\n"), "    "+want) {
 			t.Errorf("fluent-bit.conf lacks %q:\n%s", want, conf)
 		}
 	}
-	cr := m.One(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "infra-fluent-bit-logging")
+	cr := m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "infra-fluent-bit-logging")
 	if res := cr.Strings("rules[0].resources"); !contains(res, "pods") || !contains(res, "namespaces") {
 		t.Errorf("fluent-bit rbac: %v", cr.Get("rules"))
 	}
 
-	prom := m.One(t, "kubernetes:core/v1:ConfigMap", "infra-prometheus-config").String(`data["prometheus.yml"]`)
+	prom := m.MustFind(t, "kubernetes:core/v1:ConfigMap", "infra-prometheus-config").String(`data["prometheus.yml"]`)
 	for _, want := range []string{"job_name: kubernetes-nodes", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
 		if !strings.Contains(prom, want) {
 			t.Errorf("prometheus.yml lacks %q", want)
 		}
 	}
-	pd := m.One(t, tDeployment, "infra-prometheus")
+	pd := m.MustFind(t, tDeployment, "infra-prometheus")
 	if !pd.Has("spec.template.spec.volumes[name=data].emptyDir") {
 		t.Errorf("prometheus storage: %v", pd.Get("spec.template.spec.volumes"))
 	}

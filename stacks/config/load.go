@@ -15,6 +15,7 @@ import (
 
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/netplan"
+	"github.com/digit-iac/digit/internal/suggest"
 )
 
 // Defaults, documented in the README's config table.
@@ -238,7 +239,7 @@ func (l *loader) checkKeys(target Target) {
 		targets, known := keys[key]
 		if !known {
 			hint := ""
-			if s := closest(key, KnownKeys()); s != "" {
+			if s := suggest.Closest(key, KnownKeys()); s != "" {
 				hint = fmt.Sprintf(" (did you mean %s:%s?)", Namespace, s)
 			}
 			l.fail(key, "unknown key%s", hint)
@@ -257,37 +258,6 @@ func containsTarget(ts []Target, t Target) bool {
 		}
 	}
 	return false
-}
-
-// closest returns the known key nearest to a typo, if any is near enough to be a plausible suggestion.
-func closest(key string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := levenshtein(strings.ToLower(key), strings.ToLower(k)); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 var (

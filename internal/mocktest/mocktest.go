@@ -1,19 +1,25 @@
-// Package k8stest is a recording Pulumi mock for unit tests of Kubernetes components and whole stacks.
+// Package mocktest is the recording Pulumi mock that the unit tests of components and whole stacks share.
 //
-// A test runs its program against a Mocks value and then inspects what was registered:
+// A test runs its program against a Recorder and then inspects what was registered:
 //
-//	m := k8stest.New()
-//	err := pulumi.RunErr(func(ctx *pulumi.Context) error { ... }, pulumi.WithMocks("digit", "test", m))
-//	dep := m.One(t, "kubernetes:apps/v1:Deployment", "egov-user")
+//	m := mocktest.New()
+//	err := pulumi.RunErr(program, pulumi.WithMocks("digit", "test", m))
+//	dep := m.MustFind(t, "kubernetes:apps/v1:Deployment", "egov-user")
 //	dep.String(`spec.template.spec.containers[0].env[name=JAVA_OPTS].value`)
 //
 // Inputs are kept exactly as the engine would see them, secrets included, so a test can tell a secret value from a
 // plaintext one (IsSecret, PlaintextPaths). Paths address nested inputs: `a.b` for object keys, `[2]` for array
 // elements, `[name=x]` for the first array element whose field `name` is "x", and `["app.kubernetes.io/name"]` for
-// keys that contain dots.
-package k8stest
+// keys that contain dots; the empty path is the whole input object.
+//
+// A Recorder answers every registration with its inputs as outputs (plus State) and every invoke with an empty
+// result. Cloud-specific mocks (awstest) answer with realistic outputs themselves and record through Record and
+// RecordCall, so every test queries registrations the same way.
+package mocktest
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -24,77 +30,108 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
 
-// Resource is one registered resource as the mock monitor saw it.
+// Resource is one registration as the mock monitor saw it.
 type Resource struct {
-	// Type is the type token, e.g. "kubernetes:apps/v1:Deployment" or "digit:k8s:DigitService".
+	// Type is the type token, e.g. "kubernetes:apps/v1:Deployment" or "aws:ec2/subnet:Subnet".
 	Type string
 	// Name is the Pulumi logical name (not metadata.name; see MetadataName).
 	Name string
 	// URN is computed the way the mock monitor computes it, so it can be compared with Parent and DependsOn.
 	URN string
+	// ID is the ID the mock answered; "" for component resources.
+	ID string
+	// Custom is false for component resources (including remote ones such as eks:index:Cluster).
+	Custom bool
 	// Parent is the parent's URN (the root stack's URN for top-level resources).
 	Parent string
 	// Provider is the provider reference of a custom resource, empty when the default provider is used.
 	Provider string
-	// Custom is false for component resources.
-	Custom bool
-	// DependsOn lists the URNs of explicit dependencies (pulumi.DependsOn), not those implied by inputs.
-	DependsOn []string
+
+	Protect        bool
+	RetainOnDelete bool
+	DeleteBefore   bool     // DeleteBeforeReplace
+	DependsOn      []string // URNs of explicit dependencies (pulumi.DependsOn), not those implied by inputs
+	IgnoreChanges  []string // property paths from pulumi.IgnoreChanges
 	// AdditionalSecretOutputs are the output names the resource asked the engine to mark secret.
 	AdditionalSecretOutputs []string
-	// Inputs as registered, with secrets kept as secret property values.
-	Inputs resource.PropertyMap
+
+	Inputs  resource.PropertyMap // as registered, secrets kept as secret property values
+	Outputs resource.PropertyMap // what the mock answered
 }
 
-// Mocks implements pulumi.MockResourceMonitor and records every registration. It is safe for the concurrent
-// registrations the Pulumi Go SDK performs. The zero value is ready to use; New is provided for symmetry.
-type Mocks struct {
-	// State, when set, supplies the output state of a resource (it defaults to the inputs), e.g. to fake a Service's
-	// status.loadBalancer. Whatever it returns is merged over the inputs.
+// Recorder implements pulumi.MockResourceMonitor and records every registration and invoke. It is safe for the
+// concurrent registrations the Pulumi Go SDK performs.
+type Recorder struct {
+	// State, when set, supplies outputs of a resource beyond its inputs, e.g. a Service's status.loadBalancer.
+	// Whatever it returns is merged over the inputs.
 	State func(args pulumi.MockResourceArgs) resource.PropertyMap
 
 	mu        sync.Mutex
 	resources []Resource
-	stack     string
-	project   string
+	calls     []pulumi.MockCallArgs
 }
 
-// New returns an empty recording mock.
-func New() *Mocks { return &Mocks{} }
+// New returns an empty recorder.
+func New() *Recorder { return &Recorder{} }
 
-// NewResource records the registration and echoes the inputs back as state, with ID "<name>_id".
-func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	r := Resource{
-		Type:   args.TypeToken,
-		Name:   args.Name,
-		Custom: args.Custom,
-		Inputs: args.Inputs,
+// NewResource records the registration and echoes the inputs (merged with State) back as outputs.
+func (m *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	outs := args.Inputs.Copy()
+	if m.State != nil {
+		for k, v := range m.State(args) {
+			outs[k] = v
+		}
 	}
+	r := m.Record(args, DefaultID(args), outs)
+	return r.ID, r.Outputs, nil
+}
+
+// Call records the invoke and answers with an empty result.
+func (m *Recorder) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.RecordCall(args)
+	return resource.PropertyMap{}, nil
+}
+
+// DefaultID is "<name>-id" for a custom resource (or the ID it was read with) and "" for a component.
+func DefaultID(args pulumi.MockResourceArgs) string {
+	switch {
+	case !args.Custom:
+		return ""
+	case args.ID != "":
+		return args.ID
+	}
+	return args.Name + "-id"
+}
+
+// Record adds a registration answered with id and outputs, and returns it.
+func (m *Recorder) Record(args pulumi.MockResourceArgs, id string, outputs resource.PropertyMap) Resource {
+	r := Resource{Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom, Inputs: args.Inputs,
+		Outputs: outputs}
 	if rpc := args.RegisterRPC; rpc != nil {
 		r.Parent = rpc.GetParent()
 		r.Provider = rpc.GetProvider()
+		r.Protect = rpc.GetProtect()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		r.DeleteBefore = rpc.GetDeleteBeforeReplace()
 		r.DependsOn = append([]string(nil), rpc.GetDependencies()...)
+		r.IgnoreChanges = append([]string(nil), rpc.GetIgnoreChanges()...)
 		r.AdditionalSecretOutputs = append([]string(nil), rpc.GetAdditionalSecretOutputs()...)
 	}
 	r.URN = childURN(r.Parent, r.Type, r.Name)
-
-	state := args.Inputs.Copy()
-	if m.State != nil {
-		for k, v := range m.State(args) {
-			state[k] = v
-		}
-	}
 	m.mu.Lock()
 	m.resources = append(m.resources, r)
 	m.mu.Unlock()
-	return args.Name + "_id", state, nil
+	return r
 }
 
-// Call answers every invoke with an empty result; the components under test invoke nothing.
-func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
+// RecordCall adds an invoke.
+func (m *Recorder) RecordCall(args pulumi.MockCallArgs) {
+	m.mu.Lock()
+	m.calls = append(m.calls, args)
+	m.mu.Unlock()
 }
 
 // childURN mirrors the mock monitor's URN scheme (stack and project are taken from the parent URN).
@@ -110,8 +147,8 @@ func childURN(parent, typ, name string) string {
 	return string(resource.NewURN(p.Stack(), p.Project(), parentType, tokens.Type(typ), name))
 }
 
-// All returns every recorded resource, sorted by type then name so that output is stable.
-func (m *Mocks) All() []Resource {
+// All returns every recorded resource, sorted by type then name (registration order is not deterministic).
+func (m *Recorder) All() []Resource {
 	m.mu.Lock()
 	out := append([]Resource(nil), m.resources...)
 	m.mu.Unlock()
@@ -125,21 +162,29 @@ func (m *Mocks) All() []Resource {
 }
 
 // ByType returns the resources registered with the type token, sorted by name.
-func (m *Mocks) ByType(token string) []Resource {
-	var out []Resource
-	for _, r := range m.All() {
-		if r.Type == token {
-			out = append(out, r)
-		}
-	}
-	return out
+func (m *Recorder) ByType(token string) []Resource {
+	return m.filter(func(r Resource) bool { return r.Type == token })
 }
 
 // Named returns the resources with the Pulumi logical name (several types may share one name).
-func (m *Mocks) Named(name string) []Resource {
+func (m *Recorder) Named(name string) []Resource {
+	return m.filter(func(r Resource) bool { return r.Name == name })
+}
+
+// ChildrenOf returns the resources whose parent is urn.
+func (m *Recorder) ChildrenOf(urn string) []Resource {
+	return m.filter(func(r Resource) bool { return r.Parent == urn })
+}
+
+// Kubernetes returns the resources registered by the Kubernetes provider (type tokens "kubernetes:...").
+func (m *Recorder) Kubernetes() []Resource {
+	return m.filter(func(r Resource) bool { return strings.HasPrefix(r.Type, "kubernetes:") })
+}
+
+func (m *Recorder) filter(keep func(Resource) bool) []Resource {
 	var out []Resource
 	for _, r := range m.All() {
-		if r.Name == name {
+		if keep(r) {
 			out = append(out, r)
 		}
 	}
@@ -147,7 +192,7 @@ func (m *Mocks) Named(name string) []Resource {
 }
 
 // Find returns the resource of the type whose logical name is name.
-func (m *Mocks) Find(token, name string) (Resource, bool) {
+func (m *Recorder) Find(token, name string) (Resource, bool) {
 	for _, r := range m.ByType(token) {
 		if r.Name == name {
 			return r, true
@@ -156,22 +201,28 @@ func (m *Mocks) Find(token, name string) (Resource, bool) {
 	return Resource{}, false
 }
 
-// One is Find that fails the test when the resource is missing.
-func (m *Mocks) One(t testing.TB, token, name string) Resource {
+// MustFind is Find that fails the test when the resource is missing.
+func (m *Recorder) MustFind(t testing.TB, token, name string) Resource {
 	t.Helper()
 	r, ok := m.Find(token, name)
 	if !ok {
-		var names []string
-		for _, x := range m.ByType(token) {
-			names = append(names, x.Name)
-		}
-		t.Fatalf("no %s named %q registered (have %v)", token, name, names)
+		t.Fatalf("no %s named %q registered (have %v)", token, name, Names(m.ByType(token)))
 	}
 	return r
 }
 
+// MustNamed returns the one resource with the logical name and fails the test when there is none or several.
+func (m *Recorder) MustNamed(t testing.TB, name string) Resource {
+	t.Helper()
+	rs := m.Named(name)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources named %q registered, want 1: %v", len(rs), name, rs)
+	}
+	return rs[0]
+}
+
 // ByURN returns the resource with the URN.
-func (m *Mocks) ByURN(urn string) (Resource, bool) {
+func (m *Recorder) ByURN(urn string) (Resource, bool) {
 	for _, r := range m.All() {
 		if r.URN == urn {
 			return r, true
@@ -180,20 +231,31 @@ func (m *Mocks) ByURN(urn string) (Resource, bool) {
 	return Resource{}, false
 }
 
-// Kubernetes returns the resources registered by the Kubernetes provider (type tokens "kubernetes:...").
-func (m *Mocks) Kubernetes() []Resource {
-	var out []Resource
-	for _, r := range m.All() {
-		if strings.HasPrefix(r.Type, "kubernetes:") {
-			out = append(out, r)
+// Calls returns the invokes of one function token, in call order.
+func (m *Recorder) Calls(token string) []pulumi.MockCallArgs {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []pulumi.MockCallArgs
+	for _, c := range m.calls {
+		if c.Token == token {
+			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// Names lists the logical names of rs.
+func Names(rs []Resource) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.Name)
 	}
 	return out
 }
 
 // PlaintextPaths reports every place where the string s appears as (part of) a non-secret input value, as
 // "<type> <name> <path>". A secret must never show up here.
-func (m *Mocks) PlaintextPaths(s string) []string {
+func (m *Recorder) PlaintextPaths(s string) []string {
 	var out []string
 	for _, r := range m.All() {
 		for _, p := range plaintextPaths(resource.NewObjectProperty(r.Inputs), "", s) {
@@ -294,6 +356,12 @@ func (r Resource) Lookup(path string) (v resource.PropertyValue, secret bool, ok
 	return v, secret, true
 }
 
+// Unwrap removes the secret and output wrappers around a property value (invoke arguments, outputs).
+func Unwrap(v resource.PropertyValue) resource.PropertyValue {
+	v, _ = unwrap(v, false)
+	return v
+}
+
 func unwrap(v resource.PropertyValue, secret bool) (resource.PropertyValue, bool) {
 	for {
 		switch {
@@ -306,6 +374,15 @@ func unwrap(v resource.PropertyValue, secret bool) (resource.PropertyValue, bool
 			return v, secret
 		}
 	}
+}
+
+// Value is the property value at path with its wrappers removed (null when missing), for resource references.
+func (r Resource) Value(path string) resource.PropertyValue {
+	v, _, ok := r.Lookup(path)
+	if !ok {
+		return resource.NewNullProperty()
+	}
+	return v
 }
 
 // Has reports whether the path exists (and is not null).
@@ -350,7 +427,7 @@ func plain(v resource.PropertyValue) any {
 	return v.V
 }
 
-// String returns the string at path, "" when missing or not a string. Numbers are formatted without a fraction
+// String returns the string at path, "" when missing or not a scalar. Numbers are formatted without a fraction
 // when whole, so `spec.replicas` reads "3".
 func (r Resource) String(path string) string {
 	switch x := r.Get(path).(type) {
@@ -372,6 +449,12 @@ func (r Resource) Int(path string) int {
 	return 0
 }
 
+// Bool returns the bool at path (false when missing).
+func (r Resource) Bool(path string) bool {
+	x, _ := r.Get(path).(bool)
+	return x
+}
+
 // Len returns the length of the array or object at path (0 when missing).
 func (r Resource) Len(path string) int {
 	switch x := r.Get(path).(type) {
@@ -383,7 +466,7 @@ func (r Resource) Len(path string) int {
 	return 0
 }
 
-// Strings returns the array of strings at path.
+// Strings returns the array of strings at path (non-strings read "").
 func (r Resource) Strings(path string) []string {
 	xs, _ := r.Get(path).([]any)
 	var out []string
@@ -394,7 +477,7 @@ func (r Resource) Strings(path string) []string {
 	return out
 }
 
-// StringMap returns the object of strings at path (labels, annotations, ConfigMap data).
+// StringMap returns the object of strings at path (labels, annotations, ConfigMap data, tags).
 func (r Resource) StringMap(path string) map[string]string {
 	obj, _ := r.Get(path).(map[string]any)
 	if obj == nil {
@@ -406,6 +489,25 @@ func (r Resource) StringMap(path string) map[string]string {
 		out[k] = s
 	}
 	return out
+}
+
+// Tags is the "tags" input of a cloud resource (an empty map when it has none).
+func (r Resource) Tags() map[string]string {
+	if tags := r.StringMap("tags"); tags != nil {
+		return tags
+	}
+	return map[string]string{}
+}
+
+// JSON decodes the string input at path (a JSON policy or configuration document) into a generic value.
+func (r Resource) JSON(t testing.TB, path string) any {
+	t.Helper()
+	s := r.String(path)
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("%s %s: input %s is not JSON (%q): %v", r.Type, r.Name, path, s, err)
+	}
+	return v
 }
 
 // MetadataName is metadata.name.
@@ -433,14 +535,14 @@ func parsePath(p string) ([]segment, error) {
 		case '[':
 			end := strings.IndexByte(p[i:], ']')
 			if end < 0 {
-				return nil, fmt.Errorf("k8stest: unclosed [ in path %q", p)
+				return nil, fmt.Errorf("mocktest: unclosed [ in path %q", p)
 			}
 			inner := p[i+1 : i+end]
-			// A quoted key may itself contain ']' only if we look for the closing quote first.
+			// A quoted key may itself contain ']', so look for the closing quote first.
 			if strings.HasPrefix(inner, `"`) {
 				q := strings.Index(p[i+2:], `"]`)
 				if q < 0 {
-					return nil, fmt.Errorf("k8stest: unclosed quoted key in path %q", p)
+					return nil, fmt.Errorf("mocktest: unclosed quoted key in path %q", p)
 				}
 				segs = append(segs, segment{key: p[i+2 : i+2+q]})
 				i = i + 2 + q + 2
@@ -450,8 +552,8 @@ func parsePath(p string) ([]segment, error) {
 				segs = append(segs, segment{field: f, value: v})
 			} else {
 				n, err := strconv.Atoi(inner)
-				if err != nil {
-					return nil, fmt.Errorf("k8stest: bad index %q in path %q", inner, p)
+				if err != nil || n < 0 {
+					return nil, fmt.Errorf("mocktest: bad index %q in path %q", inner, p)
 				}
 				segs = append(segs, segment{index: n})
 			}
@@ -466,4 +568,43 @@ func parsePath(p string) ([]segment, error) {
 		}
 	}
 	return segs, nil
+}
+
+// Awaited is a resolved output.
+type Awaited struct {
+	Value  any
+	Known  bool
+	Secret bool
+}
+
+// Await resolves an output (call it after the program returns, or inside it) and fails the test on error.
+func Await(t testing.TB, o pulumi.Output) Awaited {
+	t.Helper()
+	res, err := internals.UnsafeAwaitOutput(context.Background(), o)
+	if err != nil {
+		t.Fatalf("awaiting output: %v", err)
+	}
+	return Awaited{Value: res.Value, Known: res.Known, Secret: res.Secret}
+}
+
+// AwaitString resolves a string output and returns its value and whether it is secret.
+func AwaitString(t testing.TB, o pulumi.Output) (string, bool) {
+	t.Helper()
+	a := Await(t, o)
+	s, ok := a.Value.(string)
+	if !ok && a.Value != nil {
+		t.Fatalf("output is a %T, not a string", a.Value)
+	}
+	return s, a.Secret
+}
+
+// AwaitStrings resolves a string-array output.
+func AwaitStrings(t testing.TB, o pulumi.Output) []string {
+	t.Helper()
+	a := Await(t, o)
+	s, ok := a.Value.([]string)
+	if !ok && a.Value != nil {
+		t.Fatalf("output is a %T, not a []string", a.Value)
+	}
+	return s
 }
