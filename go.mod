@@ -3,6 +3,7 @@ module github.com/digit-iac/digit
 go 1.26.6
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.4
 	github.com/pulumi/pulumi-eks/sdk/v2 v2.8.1
 	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.32.0
@@ -10,8 +11,6 @@ require (
 	k8s.io/client-go v0.33.13
 	sigs.k8s.io/yaml v1.6.0
 )
-
-require github.com/agnivade/levenshtein v1.2.2
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
