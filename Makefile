@@ -10,7 +10,7 @@ export PULUMI_CONFIG_PASSPHRASE ?= digit-local-stack
 # -s -w: no symbol table or DWARF in the test binaries; linking them is a third of a cold `make test` otherwise.
 GO_TEST_FLAGS ?= -timeout 50m -ldflags='-s -w'
 
-.PHONY: tools up down test unit vet-unit e2e vet fmt bench cluster-start cluster-stop
+.PHONY: tools up down test unit e2e vet fmt bench cluster-start cluster-stop
 
 tools: ## build and cache the Pulumi CLI, providers and the local control plane (once per version)
 	bash hack/tools.sh
@@ -52,14 +52,8 @@ unit: ## config, catalogue and cloud/service layers under Pulumi mocks (no tools
 e2e: tools ## the real engine and provider against a local control plane
 	source $(TOOLS_DIR)/env.sh && go test $(GO_TEST_FLAGS) -v -run . ./tests/...
 
-test: ## everything: vet and the unit and mock tests while the tools build, then the end-to-end tests
-	$(MAKE) --no-print-directory -j2 tools vet-unit
-	source $(TOOLS_DIR)/env.sh && go test $(GO_TEST_FLAGS) ./tests/...
-
-# vet-unit needs no tools, so `make test` runs it beside the tool builds (which mostly wait on the module proxy
-# when cold). -short: the end-to-end package is only compiled here.
-vet-unit: vet
-	go test $(GO_TEST_FLAGS) -short ./...
+test: tools vet ## everything: vet, unit and mock tests, end-to-end tests
+	source $(TOOLS_DIR)/env.sh && go test $(GO_TEST_FLAGS) ./...
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
