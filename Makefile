@@ -21,11 +21,15 @@ cluster-start: tools
 cluster-stop:
 	bash hack/localcp.sh stop $(LOCALCP_DIR)
 
+# The local stack's service credentials (enc-service master key, filestore keys): generated once, then reused.
+LOCAL_SECRETS ?= $(STATE_DIR)/local-secrets.json
+
 up: cluster-start ## deploy the whole service layer onto the local control plane and local Postgres
-	source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && \
+	go run ./hack/localsecrets -stack Pulumi.$(STACK).yaml -file $(LOCAL_SECRETS)
+	source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && export DIGIT_SECRETS="$$(cat $(LOCAL_SECRETS))" && \
 	go run ./cmd/digit up -s $(STACK) --state $(STATE_DIR) --yes \
 	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'"}' \
-	  --secret digit:dbPassword=DIGIT_PG_PASSWORD
+	  --secret digit:dbPassword=DIGIT_PG_PASSWORD --secret digit:secrets=DIGIT_SECRETS
 	@echo
 	@echo "Deployed. Reach it with:"
 	@echo "  export KUBECONFIG=$(LOCALCP_DIR)/kubeconfig PATH=$$(dirname $$(source $(TOOLS_DIR)/env.sh && command -v kubectl)):\$$PATH"

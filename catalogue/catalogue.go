@@ -11,6 +11,8 @@ package catalogue
 import (
 	_ "embed"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 //go:embed default.yaml
@@ -31,6 +33,19 @@ type Catalogue struct {
 
 	// InitImages are the images of init containers the wiring adds to services.
 	InitImages InitImages `json:"initImages"`
+
+	// EnvTemplates are the env lists services are completed with, by app type (java-spring) plus "tracing"; see
+	// env.go for how a service's env is assembled.
+	EnvTemplates map[string]EnvTemplate `json:"envTemplates"`
+	// ConfigRepos are the git repositories of configuration services clone, by name (configs, egov-mdms-data).
+	ConfigRepos map[string]ConfigRepo `json:"configRepos"`
+	// Secrets are the Secrets services read keys of, besides the database Secret.
+	Secrets []Secret `json:"secrets"`
+	// Database sizes the services' connection pools (see connections.go).
+	Database Database `json:"database"`
+	// Deviations apply to every service: where the wiring itself departs from upstream's common chart (the
+	// db-migration and git-sync init containers), and why.
+	Deviations []Deviation `json:"deviations"`
 }
 
 // Module is a unit that is enabled or disabled as a whole.
@@ -100,11 +115,19 @@ type Service struct {
 	// (defaults: min = replicas, max = 3 x replicas but at most 100, target 80% CPU) and nil for parked services.
 	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 
-	// ConfigKeys are keys of the egov-config ConfigMap (see EgovConfigKeys) or names of catalogue services (keys of
-	// the egov-service-host ConfigMap) that the service reads.
-	ConfigKeys []string `json:"configKeys"`
-	// Env is extra environment, set after everything the wiring derives (so it wins).
-	Env map[string]string `json:"env,omitempty"`
+	// AppType selects the env template the service's env is completed with: java-spring or none. Default:
+	// java-spring for kind java, none otherwise.
+	AppType string `json:"appType,omitempty"`
+	// Tracing gives the service the tracing env. Default: true except for frontends.
+	Tracing *bool `json:"tracing,omitempty"`
+	// Env is the service's own env, in order (see env.go): every variable the image reads that upstream sets,
+	// under the name the image reads.
+	Env []EnvVar `json:"env,omitempty"`
+	// DBConnections is the pool size of one pod when it is not the catalogue's database.poolSize (java-spring)
+	// or database.otherPoolSize (others). Default: 0 (those).
+	DBConnections int `json:"dbConnections,omitempty"`
+	// Deviations record where the service knowingly departs from upstream's charts and environment, and why.
+	Deviations []Deviation `json:"deviations,omitempty"`
 }
 
 // Migration is a Flyway image run as an init container with the service's own tag.
@@ -115,13 +138,11 @@ type Migration struct {
 	SchemaTable string `json:"schemaTable"`
 }
 
-// GitSync is a configuration repository cloned into /work-dir/<repository name> by an init container.
+// GitSync clones one of the catalogue's config repositories into GitSyncRoot/<repository name> before the
+// service starts; env entries with checkout paths point into it.
 type GitSync struct {
-	// Repo is an https URL (anonymous clone).
-	Repo   string `json:"repo"`
-	Branch string `json:"branch"`
-	// Path is the directory inside the repository the service reads its configuration from.
-	Path string `json:"path"`
+	// Repo names an entry of the catalogue's configRepos.
+	Repo string `json:"repo"`
 }
 
 // Autoscaling is a HorizontalPodAutoscaler on CPU utilisation. In overrides and added services a zero field means
@@ -247,6 +268,8 @@ type Tracing struct {
 	Jaeger Workload `json:"jaeger"`
 	// MaxTraces bounds the in-memory store (--memory.max-traces).
 	MaxTraces int `json:"maxTraces"`
+	// DisabledEnv is what traced services get instead of the tracing template when the module is disabled.
+	DisabledEnv []EnvVar `json:"disabledEnv"`
 }
 
 // InitImages are images of init containers.
@@ -274,7 +297,13 @@ var EgovConfigKeys = []string{
 	"db-host", "db-name", "db-url", "domain", "egov-services-fqdn-name", "egov-state-level-tenant-id", "es-host",
 	"es-indexer-host", "flyway-locations", "kafka-brokers", "kafka-infra-brokers", "timezone",
 	"server-tomcat-max-connections", "server-tomcat-max-threads", "spring-datasource-tomcat-initialSize",
-	"spring-datasource-tomcat-max-active", "tracer-errors-provideexceptionindetails",
+	"spring-datasource-tomcat-max-active", "tracer-errors-provideexceptionindetails", "sms-enabled",
+	"spring-jpa-show-sql",
+	// Beyond upstream's keys: the filestore's object storage as the cloud layer created it (upstream pastes the
+	// bucket into egov-filestore's values by hand).
+	"filestore-bucket", "filestore-region", "filestore-endpoint",
+	// The tracing agent traced services report to (upstream: the node's IP, for a DaemonSet agent).
+	"jaeger-agent-host",
 }
 
 // Default returns a fresh copy of the embedded default catalogue, parsed strictly and validated.
@@ -325,6 +354,18 @@ var sectionModules = []string{ModuleBackbone, ModuleGateway, ModuleLogging, Modu
 // clone returns a deep copy, so that Resolve never changes its input.
 func (c *Catalogue) clone() *Catalogue {
 	out := *c
+	out.EnvTemplates = map[string]EnvTemplate{}
+	for k, t := range c.EnvTemplates {
+		out.EnvTemplates[k] = EnvTemplate{Env: cloneEnv(t.Env), Deviations: slices.Clone(t.Deviations)}
+	}
+	out.ConfigRepos = maps.Clone(c.ConfigRepos)
+	out.Secrets = make([]Secret, len(c.Secrets))
+	for i, sec := range c.Secrets {
+		sec.Keys = slices.Clone(sec.Keys)
+		out.Secrets[i] = sec
+	}
+	out.Tracing.DisabledEnv = cloneEnv(c.Tracing.DisabledEnv)
+	out.Deviations = slices.Clone(c.Deviations)
 	out.Modules = make([]Module, len(c.Modules))
 	for i, m := range c.Modules {
 		m.Dependencies = append([]string(nil), m.Dependencies...)
@@ -352,14 +393,12 @@ func (s Service) clone() Service {
 		a := *s.Autoscaling
 		s.Autoscaling = &a
 	}
-	s.ConfigKeys = append([]string(nil), s.ConfigKeys...)
-	if s.Env != nil {
-		env := make(map[string]string, len(s.Env))
-		for k, v := range s.Env {
-			env[k] = v
-		}
-		s.Env = env
+	if s.Tracing != nil {
+		t := *s.Tracing
+		s.Tracing = &t
 	}
+	s.Env = cloneEnv(s.Env)
+	s.Deviations = slices.Clone(s.Deviations)
 	return s
 }
 

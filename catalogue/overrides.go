@@ -30,7 +30,10 @@ const OverridesRoot = "digit:catalogue"
 //	        memoryLimit: 1Gi               # also the memory request; 64Mi..64Gi
 //	        heap: "-Xmx512m -Xms512m"      # -Xmx must fit in memoryLimit
 //	        cpuRequest: 200m               # at most 16
-//	        env: {FOO: bar}                # merged into the service's extra env
+//	        env:                           # the service's own env, changed by name
+//	        - {name: FOO, value: bar}      # replaces FOO or appends it
+//	        - {name: JAVA_ARGS, remove: true}
+//	        - {name: SMS_SENDER_PASSWORD, secret: {name: egov-notification-sms, key: password}}
 //	        autoscaling: {min: 3, max: 6, targetCpu: 70}
 //	    # add services: each entry is a catalogue service entry (as in default.yaml) plus the module it joins
 //	    add:
@@ -43,13 +46,28 @@ const OverridesRoot = "digit:catalogue"
 //	      healthPath: /my-svc/health
 //	      viaZuul: true
 //	      migration: {image: egovio/my-svc-db, schemaTable: my_svc_schema}
-//	      configKeys: [egov-mdms-service]
+//	      env:
+//	      - {name: EGOV_MDMS_HOST, serviceHost: egov-mdms-service}
+//	    # pin config repositories
+//	    configRepos:
+//	      configs: {branch: UNIFIED-DEV, commit: ""}   # follow the branch instead of the pinned commit
 //
 // Added services default to kind java, 1 replica, 512Mi and 100m (128Mi and 50m for kind frontend).
 type Overrides struct {
 	Modules  map[string]ModuleOverride  `json:"modules,omitempty"`
 	Services map[string]ServiceOverride `json:"services,omitempty"`
 	Add      []AddedService             `json:"add,omitempty"`
+	// ConfigRepos changes the catalogue's config repositories (pin another commit, follow a branch, use a fork).
+	ConfigRepos map[string]ConfigRepoOverride `json:"configRepos,omitempty"`
+}
+
+// ConfigRepoOverride changes fields of one config repository; nil fields keep the catalogue's value.
+type ConfigRepoOverride struct {
+	URL    *string `json:"url,omitempty"`
+	Branch *string `json:"branch,omitempty"`
+	// Commit "" follows the branch's tip.
+	Commit      *string `json:"commit,omitempty"`
+	Credentials *string `json:"credentials,omitempty"`
 }
 
 // ModuleOverride changes one module.
@@ -59,13 +77,15 @@ type ModuleOverride struct {
 
 // ServiceOverride changes fields of one catalogue service; nil fields keep the catalogue's value.
 type ServiceOverride struct {
-	Image       *string           `json:"image,omitempty"`
-	Tag         *string           `json:"tag,omitempty"`
-	Replicas    *int              `json:"replicas,omitempty"`
-	MemoryLimit *string           `json:"memoryLimit,omitempty"`
-	Heap        *string           `json:"heap,omitempty"`
-	CPURequest  *string           `json:"cpuRequest,omitempty"`
-	Env         map[string]string `json:"env,omitempty"`
+	Image       *string `json:"image,omitempty"`
+	Tag         *string `json:"tag,omitempty"`
+	Replicas    *int    `json:"replicas,omitempty"`
+	MemoryLimit *string `json:"memoryLimit,omitempty"`
+	Heap        *string `json:"heap,omitempty"`
+	CPURequest  *string `json:"cpuRequest,omitempty"`
+	// Env changes the service's own env: an entry replaces the one of the same name (or is appended);
+	// {name: X, remove: true} deletes it.
+	Env []EnvVar `json:"env,omitempty"`
 	// Autoscaling fields left at zero keep the service's value (or the default).
 	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
 }
@@ -128,7 +148,26 @@ func (o Overrides) apply(c *Catalogue, errs *errorList) {
 				didYouMean(name, serviceNames), strings.Join(serviceNames, ", "))
 			continue
 		}
-		o.Services[name].applyTo(&c.Modules[at.mod].Services[at.svc])
+		o.Services[name].applyTo(&c.Modules[at.mod].Services[at.svc], errs)
+	}
+
+	for _, name := range sortedKeys(o.ConfigRepos) {
+		repo, ok := c.ConfigRepos[name]
+		if !ok {
+			errs.add("%s.configRepos.%s: unknown config repository%s (allowed: %s)", OverridesRoot, name,
+				didYouMean(name, sortedKeys(c.ConfigRepos)), strings.Join(sortedKeys(c.ConfigRepos), ", "))
+			continue
+		}
+		ro := o.ConfigRepos[name]
+		for _, f := range []struct {
+			from *string
+			to   *string
+		}{{ro.URL, &repo.URL}, {ro.Branch, &repo.Branch}, {ro.Commit, &repo.Commit}, {ro.Credentials, &repo.Credentials}} {
+			if f.from != nil {
+				*f.to = *f.from
+			}
+		}
+		c.ConfigRepos[name] = repo
 	}
 
 	for i, a := range o.Add {
@@ -153,7 +192,7 @@ func (o Overrides) apply(c *Catalogue, errs *errorList) {
 }
 
 // applyTo changes the given fields of s.
-func (o ServiceOverride) applyTo(s *Service) {
+func (o ServiceOverride) applyTo(s *Service, errs *errorList) {
 	if o.Image != nil {
 		s.Image = *o.Image
 	}
@@ -173,14 +212,7 @@ func (o ServiceOverride) applyTo(s *Service) {
 		s.CPURequest = *o.CPURequest
 	}
 	if len(o.Env) > 0 {
-		env := make(map[string]string, len(s.Env)+len(o.Env))
-		for k, v := range s.Env {
-			env[k] = v
-		}
-		for k, v := range o.Env {
-			env[k] = v
-		}
-		s.Env = env
+		s.Env = applyEnv(fmt.Sprintf("%s.services.%s.env", OverridesRoot, s.Name), s.Env, o.Env, errs)
 	}
 	if a := o.Autoscaling; a != nil {
 		merged := Autoscaling{}

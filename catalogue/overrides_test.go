@@ -9,7 +9,7 @@ func TestParseOverridesReadsTheDocumentedFormat(t *testing.T) {
 	o, err := ParseOverrides([]byte(`{
 		"modules": {"m_pgr": {"enabled": false}, "tracing": {"enabled": true}},
 		"services": {"egov-user": {"tag": "v1.2.9-abc", "replicas": 3, "memoryLimit": "1Gi",
-			"heap": "-Xmx512m -Xms512m", "cpuRequest": "200m", "env": {"FOO": "bar"},
+			"heap": "-Xmx512m -Xms512m", "cpuRequest": "200m", "env": [{"name": "FOO", "value": "bar"}],
 			"autoscaling": {"min": 3, "max": 6, "targetCpu": 70}}},
 		"add": [{"name": "my-svc", "module": "core", "image": "egovio/my-svc", "tag": "v1", "port": 8080,
 			"contextPath": "my-svc", "migration": {"image": "egovio/my-svc-db", "schemaTable": "my_svc_schema"}}]}`))
@@ -21,7 +21,7 @@ func TestParseOverridesReadsTheDocumentedFormat(t *testing.T) {
 	}
 	u := o.Services["egov-user"]
 	if *u.Tag != "v1.2.9-abc" || *u.Replicas != 3 || *u.MemoryLimit != "1Gi" || *u.CPURequest != "200m" ||
-		u.Env["FOO"] != "bar" || *u.Autoscaling != (Autoscaling{3, 6, 70}) {
+		len(u.Env) != 1 || u.Env[0].Name != "FOO" || *u.Env[0].Value != "bar" || *u.Autoscaling != (Autoscaling{3, 6, 70}) {
 		t.Errorf("services.egov-user decoded wrongly: %+v", u)
 	}
 	if len(o.Add) != 1 || o.Add[0].Module != "core" || o.Add[0].Name != "my-svc" ||
@@ -46,7 +46,7 @@ func TestParseOverridesIsStrict(t *testing.T) {
 		{"unknown service field", `{"services": {"egov-user": {"tagg": "v1"}}}`,
 			[]string{"digit:catalogue.services.egov-user.tagg: unknown field", "allowed: autoscaling, cpuRequest, env, heap, image"}},
 		{"unknown top-level field", `{"service": {}}`,
-			[]string{"digit:catalogue.service: unknown field (allowed: add, modules, services)"}},
+			[]string{"digit:catalogue.service: unknown field (allowed: add, configRepos, modules, services)"}},
 		{"unknown module field", `{"modules": {"m_pgr": {"enable": true}}}`,
 			[]string{"digit:catalogue.modules.m_pgr.enable: unknown field (allowed: enabled)"}},
 		{"unknown autoscaling field", `{"services": {"egov-user": {"autoscaling": {"target": 70}}}}`,
@@ -58,7 +58,7 @@ func TestParseOverridesIsStrict(t *testing.T) {
 		{"wrong type", `{"services": {"egov-user": {"replicas": "3"}}}`,
 			[]string{`digit:catalogue.services.egov-user.replicas: want an integer, got "3"`}},
 		{"wrong type for a map", `{"services": {"egov-user": {"env": ["FOO=bar"]}}}`,
-			[]string{"digit:catalogue.services.egov-user.env: want an object, got a list"}},
+			[]string{"digit:catalogue.services.egov-user.env[0]: want an object, got \"FOO=bar\""}},
 		{"not an object", `["m_pgr"]`, []string{"digit:catalogue: want an object, got a list"}},
 		{"not JSON", `{modules: }`, []string{"digit:catalogue: not valid JSON"}},
 	}

@@ -62,6 +62,12 @@ func fillDefaults(s *Service, module string, errs *errorList) {
 	if s.Kind == "" {
 		s.Kind = KindJava
 	}
+	if s.AppType == "" {
+		s.AppType = AppTypeNone
+		if s.Kind == KindJava {
+			s.AppType = AppTypeJavaSpring
+		}
+	}
 	if s.MemoryLimit == "" {
 		s.MemoryLimit = defaultJavaMemory
 		if s.Kind == KindFrontend {

@@ -3,7 +3,6 @@ package catalogue
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -180,6 +179,11 @@ func validateServices(c *Catalogue, errs *errorList) {
 	for _, k := range EgovConfigKeys {
 		configKeys[k] = true
 	}
+	secrets := checkSecrets(c.Secrets, errs)
+	secrets[DBSecret] = map[string]bool{"username": true, "password": true, "flyway-username": true,
+		"flyway-password": true}
+	checkConfigRepos(c.ConfigRepos, secrets, errs)
+	validateTemplates(c, envRefs{configKeys: configKeys, services: serviceNames, secrets: secrets}, errs)
 	enabled := map[string]bool{}
 	for _, m := range c.Modules {
 		enabled[m.Name] = m.Enabled
@@ -201,7 +205,8 @@ func validateServices(c *Catalogue, errs *errorList) {
 			} else {
 				owner[s.Name] = m.Name
 			}
-			validateService(entry, s, serviceNames, configKeys, errs)
+			validateService(entry, s, c, envRefs{configKeys: configKeys, services: serviceNames, secrets: secrets,
+				hasGitSync: s.GitSync != nil}, errs)
 
 			if s.ContextPath != "" {
 				if prev, dup := contextOwner[s.ContextPath]; dup {
@@ -231,7 +236,7 @@ func validateServices(c *Catalogue, errs *errorList) {
 	}
 }
 
-func validateService(entry string, s Service, serviceNames, configKeys map[string]bool, errs *errorList) {
+func validateService(entry string, s Service, c *Catalogue, refs envRefs, errs *errorList) {
 	if s.Name != "" && (!dnsLabelRe.MatchString(s.Name) || len(s.Name) > 63) {
 		errs.add("%s: name is not a Kubernetes object name (allowed: lowercase letters, digits and '-', at most 63)",
 			entry)
@@ -269,17 +274,20 @@ func validateService(entry string, s Service, serviceNames, configKeys map[strin
 		}
 	}
 	if g := s.GitSync; g != nil {
-		if u, err := url.Parse(g.Repo); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs.add("%s: git sync repo %q must be an https URL (e.g. https://github.com/egovernments/configs)",
-				entry, g.Repo)
-		}
-		if g.Branch == "" || strings.ContainsAny(g.Branch, " \t") {
-			errs.add("%s: git sync branch %q must be a branch name without spaces", entry, g.Branch)
-		}
-		if strings.HasPrefix(g.Path, "/") || slices.Contains(strings.Split(g.Path, "/"), "..") {
-			errs.add("%s: git sync path %q must be relative to the repository root, without '..'", entry, g.Path)
+		if _, ok := c.ConfigRepos[g.Repo]; !ok {
+			errs.add("%s: gitSync repo %q is not one of the catalogue's configRepos%s (allowed: %s)", entry, g.Repo,
+				didYouMean(g.Repo, sortedKeys(c.ConfigRepos)), strings.Join(sortedKeys(c.ConfigRepos), ", "))
 		}
 	}
+	if !slices.Contains(AppTypes, s.AppType) {
+		errs.add("%s: appType %q is not allowed (allowed: %s)", entry, s.AppType, strings.Join(AppTypes, ", "))
+	}
+	checkEnv(entry+": env", s.Env, refs, false, errs)
+	if s.DBConnections < 0 || s.DBConnections > 100 {
+		errs.add("%s: dbConnections %d is out of range (allowed: 0..100; 0 takes the catalogue's pool size)", entry,
+			s.DBConnections)
+	}
+	checkDeviations(entry+": deviations", s.Deviations, errs)
 	if s.Replicas < 0 || s.Replicas > maxReplicas {
 		errs.add("%s: replicas %d is out of range (allowed: 0..%d; 0 parks the service)", entry, s.Replicas,
 			maxReplicas)
@@ -324,21 +332,34 @@ func validateService(entry string, s Service, serviceNames, configKeys map[strin
 		}
 	}
 
-	seenKeys := map[string]bool{}
-	for _, k := range s.ConfigKeys {
-		if seenKeys[k] {
-			errs.add("%s: config key %q is listed twice", entry, k)
-		}
-		seenKeys[k] = true
-		if !configKeys[k] && !serviceNames[k] {
-			errs.add("%s: config key %q is neither an egov-config key nor a catalogue service (allowed: %s, or a "+
-				"service name)", entry, k, strings.Join(EgovConfigKeys, ", "))
+}
+
+// validateTemplates checks the env templates: the app types' and tracing's exist, and their entries are valid.
+func validateTemplates(c *Catalogue, refs envRefs, errs *errorList) {
+	for _, name := range []string{AppTypeJavaSpring, templateTracing} {
+		if _, ok := c.EnvTemplates[name]; !ok {
+			errs.add("envTemplates: %s is required", name)
 		}
 	}
-	for _, k := range sortedKeys(s.Env) {
-		if !envNameRe.MatchString(k) {
-			errs.add("%s: env name %q is not a variable name (allowed: letters, digits and '_', not starting "+
-				"with a digit)", entry, k)
+	for _, name := range sortedKeys(c.EnvTemplates) {
+		if name != AppTypeJavaSpring && name != templateTracing {
+			errs.add("envTemplates.%s: unknown template (allowed: %s, %s)", name, AppTypeJavaSpring, templateTracing)
+			continue
+		}
+		t := c.EnvTemplates[name]
+		checkEnv("envTemplates."+name+".env", t.Env, refs, false, errs)
+		checkDeviations("envTemplates."+name+".deviations", t.Deviations, errs)
+	}
+	checkEnv("tracing.disabledEnv", c.Tracing.DisabledEnv, refs, false, errs)
+	checkDeviations("deviations", c.Deviations, errs)
+	db := c.Database
+	for _, f := range []struct {
+		name      string
+		v, lo, hi int
+	}{{"poolSize", db.PoolSize, 1, 100}, {"otherPoolSize", db.OtherPoolSize, 1, 100},
+		{"migrationConnections", db.MigrationConnections, 0, 10}, {"reservedConnections", db.ReservedConnections, 0, 100}} {
+		if f.v < f.lo || f.v > f.hi {
+			errs.add("database.%s: %d is out of range (allowed: %d..%d)", f.name, f.v, f.lo, f.hi)
 		}
 	}
 }

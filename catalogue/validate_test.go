@@ -95,8 +95,8 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 		{name: "duplicate context path", build: func(t *testing.T) string { return addJSON(t, map[string]any{"contextPath": "user"}) },
 			want: []string{`service my-svc (module core): context path "user" is already routed to service egov-user`}},
 		{name: "unknown config key", build: func(t *testing.T) string {
-			return addJSON(t, map[string]any{"configKeys": []string{"db-password"}})
-		}, want: []string{`service my-svc (module core): config key "db-password" is neither an egov-config key nor a catalogue service`}},
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "DB_PASSWORD", "config": "db-password"}}})
+		}, want: []string{`service my-svc (module core): env[0] (DB_PASSWORD): config "db-password" is not an egov-config key`}},
 		{name: "unknown kind", build: func(t *testing.T) string { return addJSON(t, map[string]any{"kind": "python"}) },
 			want: []string{`service my-svc (module core): kind "python" is not allowed (allowed: java, node, frontend)`}},
 		{name: "heap on a frontend", overrides: `{"services": {"citizen": {"heap": "-Xmx64m"}}}`,

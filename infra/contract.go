@@ -94,11 +94,18 @@ type Volume struct {
 	SizeGB int
 }
 
-// Filestore is object storage for egov-filestore, reached through a workload identity (no static keys).
+// Filestore is object storage for egov-filestore. The image's storage client signs requests with a static key
+// pair (it cannot use a workload identity), so the cloud layer hands over a key that can reach this bucket alone.
 type Filestore struct {
 	Bucket pulumi.StringInput
 	Region string
-	// RoleArn is annotated on the filestore's ServiceAccount (IRSA).
+	// Endpoint is an S3-compatible endpoint URL ("" for the cloud's own object storage).
+	Endpoint string
+	// AccessKeyID and SecretAccessKey are the key pair (secrets); they fill the catalogue's filestore.* secret
+	// providers.
+	AccessKeyID     pulumi.StringInput
+	SecretAccessKey pulumi.StringInput
+	// RoleArn is annotated on the filestore's ServiceAccount (IRSA), for images that can use it.
 	RoleArn pulumi.StringInput
 }
 

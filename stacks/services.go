@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 	"github.com/digit-iac/digit/stacks/config"
 )
 
-// flywayLocations is where DIGIT's migration images keep their SQL (upstream egov-config value).
+// flywayLocations is where DIGIT's migration images keep their SQL (upstream egov-config value, without egov-demo's
+// filesystem:/flyway/qa test data).
 const flywayLocations = "filesystem:/flyway/sql,filesystem:/flyway/seed"
 
 // filestoreService is the service that gets the cloud's object storage through a workload identity.
@@ -39,6 +41,7 @@ func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation
 		ServiceHosts:     w.serviceHosts(),
 		DBUser:           f.Database.User,
 		DBPassword:       f.Database.Password,
+		Secrets:          w.serviceSecrets(),
 		OmitSecrets:      cfg.Services.RenderDir != "",
 		Version:          cfg.Stack,
 	}, opts...)
@@ -154,6 +157,13 @@ func (w *wiring) egovConfig() map[string]pulumi.StringInput {
 	if domain != "" {
 		fqdn = "https://" + domain + "/"
 	}
+	fs := struct {
+		bucket           pulumi.StringInput
+		region, endpoint string
+	}{bucket: pulumi.String("")}
+	if f := w.f.Filestore; f != nil {
+		fs.bucket, fs.region, fs.endpoint = f.Bucket, f.Region, f.Endpoint
+	}
 	return map[string]pulumi.StringInput{
 		"db-host":                    db.Host,
 		"db-name":                    db.Name,
@@ -171,20 +181,81 @@ func (w *wiring) egovConfig() map[string]pulumi.StringInput {
 		"server-tomcat-max-connections":           pulumi.String("500"),
 		"server-tomcat-max-threads":               pulumi.String("10"),
 		"spring-datasource-tomcat-initialSize":    pulumi.String("1"),
-		"spring-datasource-tomcat-max-active":     pulumi.String("2"),
+		"spring-datasource-tomcat-max-active":     pulumi.String(fmt.Sprint(w.cat.PoolSize())),
 		"tracer-errors-provideexceptionindetails": pulumi.String("false"),
+		// SMS is sent only when the stack gives the gateway's credentials.
+		"sms-enabled":         pulumi.String(fmt.Sprint(w.cfg.Services.Secrets.Value(smsSecret, "username").IsSet())),
+		"spring-jpa-show-sql": pulumi.String("false"),
+		"filestore-bucket":    fs.bucket,
+		"filestore-region":    pulumi.String(fs.region),
+		"filestore-endpoint":  pulumi.String(fs.endpoint),
+		"jaeger-agent-host":   pulumi.String(w.jaegerAgentHost()),
 	}
 }
 
-// serviceHosts is egov-service-host: one key per enabled service, generated from the catalogue.
+// serviceHosts is egov-service-host: one key per catalogue service, enabled or not (as upstream's static list), so
+// that a variable naming a service of a disabled module still resolves (to a name nothing answers) instead of
+// keeping its pod from starting, and enabling a module changes no other service's configuration.
 func (w *wiring) serviceHosts() map[string]string {
 	hosts := map[string]string{}
-	for _, m := range w.cat.Modules() {
+	for _, m := range w.cat.AllModules() {
 		for _, s := range m.Services {
-			hosts[s.Name] = fmt.Sprintf("http://%s.%s:%d/", s.Name, m.Namespace, s.Port)
+			hosts[s.Name] = k8s.ServiceHostURL(s.Name, m.Namespace, s.Port)
 		}
 	}
 	return hosts
+}
+
+// zuulRoutesEnv is the variable zuul reads its routes file from.
+const zuulRoutesEnv = "ZUUL_ROUTES_FILEPATH"
+
+// zuulRoutes are the gateway's routes: one per enabled service that routes through it, to its Service's cluster
+// DNS name, generated from the catalogue (upstream runs a discovery init container with a ClusterRole instead).
+func (w *wiring) zuulRoutes() (string, error) {
+	var routes []k8s.ZuulRoute
+	for _, m := range w.cat.Modules() {
+		for _, s := range m.Services {
+			if s.ViaZuul && s.ContextPath != "" && s.Role != catalogue.RoleGateway {
+				routes = append(routes, k8s.ZuulRoute{ID: s.Name, Path: s.ContextPath,
+					URL: k8s.ServiceHostURL(s.Name, m.Namespace, s.Port)})
+			}
+		}
+	}
+	return k8s.ZuulRoutesProperties(routes)
+}
+
+// smsSecret is the catalogue Secret with the SMS gateway's credentials.
+const smsSecret = "egov-notification-sms"
+
+// serviceSecrets are the values of the catalogue Secrets enabled services read: the stack's digit:secrets, the
+// cloud layer's for provider keys, and "" for optional keys nobody set.
+func (w *wiring) serviceSecrets() map[string]map[string]pulumi.StringInput {
+	provided := map[string]pulumi.StringInput{}
+	if f := w.f.Filestore; f != nil && f.AccessKeyID != nil {
+		provided[catalogue.ProviderFilestoreAccessKey] = f.AccessKeyID
+		provided[catalogue.ProviderFilestoreSecretKey] = f.SecretAccessKey
+	}
+	out := map[string]map[string]pulumi.StringInput{}
+	for _, s := range w.cat.Secrets() {
+		out[s.Name] = map[string]pulumi.StringInput{}
+		for _, k := range s.Keys {
+			v := w.cfg.Services.Secrets.Value(s.Name, k.Key)
+			switch p, ok := provided[k.Provider]; {
+			case v.IsSet():
+				out[s.Name][k.Key] = pulumi.String(v.Reveal())
+			case ok:
+				out[s.Name][k.Key] = p
+			default:
+				out[s.Name][k.Key] = pulumi.String("")
+			}
+		}
+	}
+	return out
+}
+
+// jaegerAgentHost is the Service traced services report spans to.
+func (w *wiring) jaegerAgentHost() string {
+	return k8s.JaegerAgentService + "." + w.cat.Tracing().Jaeger.Namespace
 }
 
 func (w *wiring) deployModule(m catalogue.Module) error {
@@ -214,7 +285,11 @@ func (w *wiring) deployModule(m catalogue.Module) error {
 		ready = append(ready, r...)
 	}
 	for _, s := range m.Services {
-		svc, err := k8s.NewDigitService(w.ctx, s.Name, w.serviceArgs(m, s, deps), w.opts...)
+		args, err := w.serviceArgs(m, s, deps)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", s.Name, err)
+		}
+		svc, err := k8s.NewDigitService(w.ctx, s.Name, args, w.opts...)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
@@ -225,7 +300,7 @@ func (w *wiring) deployModule(m catalogue.Module) error {
 	return nil
 }
 
-func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pulumi.Resource) *k8s.DigitServiceArgs {
+func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pulumi.Resource) (*k8s.DigitServiceArgs, error) {
 	a := &k8s.DigitServiceArgs{
 		Name:        s.Name,
 		Namespace:   m.Namespace,
@@ -240,34 +315,28 @@ func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pul
 		MemoryLimit: s.MemoryLimit,
 		CPURequest:  s.CPURequest,
 		JavaOpts:    s.Heap,
-		Env:         map[string]string{},
 		ZoneLabel:   w.f.Storage.ZoneLabel,
 		DependsOn:   deps,
 	}
-	if s.Kind == catalogue.KindJava || s.Kind == "" {
-		for k, v := range w.tracerEnv() {
-			a.Env[k] = v
+	var repo *catalogue.ConfigRepo
+	if s.GitSync != nil {
+		r, _ := w.cat.ConfigRepo(s.GitSync.Repo)
+		repo = &r
+		a.GitSync = &k8s.GitSync{
+			Repo: r.URL, Branch: r.Branch, Commit: r.Commit, CredentialsSecret: r.Credentials,
+			Image: catalogue.InitImageRef(w.cat.InitImages().GitSync, w.registry), Root: catalogue.GitSyncRoot,
 		}
 	}
-	// The catalogue's own env wins over what the wiring derives.
-	for k, v := range s.Env {
-		a.Env[k] = v
-	}
-	for _, key := range s.ConfigKeys {
-		if isEgovConfigKey(key) {
-			a.ConfigKeys = append(a.ConfigKeys, key)
-		} else {
-			a.ServiceHostKeys = append(a.ServiceHostKeys, key)
+	env, _ := w.cat.ServiceEnv(s.Name)
+	for _, e := range env {
+		v, err := containerEnv(e, repo)
+		if err != nil {
+			return nil, err
 		}
+		a.Env = append(a.Env, v)
 	}
 	if s.Migration != nil {
 		a.Migration = &k8s.Migration{Image: catalogue.MigrationImageRef(s, w.registry), SchemaTable: s.Migration.SchemaTable}
-	}
-	if s.GitSync != nil {
-		a.GitSync = &k8s.GitSync{
-			Repo: s.GitSync.Repo, Branch: s.GitSync.Branch,
-			Image: catalogue.InitImageRef(w.cat.InitImages().GitSync, w.registry),
-		}
 	}
 	if s.Autoscaling != nil {
 		a.Autoscaling = &k8s.Autoscaling{Min: s.Autoscaling.Min, Max: s.Autoscaling.Max, TargetCPU: s.Autoscaling.TargetCPU}
@@ -289,15 +358,60 @@ func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pul
 		}
 		a.Ingress = route
 	}
-	if s.Name == filestoreService && w.f.Filestore != nil {
+	if s.Role == catalogue.RoleGateway {
+		routes, err := w.zuulRoutes()
+		if err != nil {
+			return nil, err
+		}
+		a.Files = append(a.Files, k8s.File{Volume: "zuul-routes", MountPath: k8s.ZuulRoutesFile, Content: routes})
+		// zuul reads the routes from the file mounted above; the variable is set here so they cannot disagree.
+		a.Env = slices.DeleteFunc(a.Env, func(e k8s.EnvVar) bool { return e.Name == zuulRoutesEnv })
+		a.Env = append(a.Env, k8s.LiteralEnv(zuulRoutesEnv, "file:"+k8s.ZuulRoutesFile))
+	}
+	if s.Name == filestoreService && w.f.Filestore != nil && w.f.Filestore.RoleArn != nil {
 		a.ServiceAccountName = filestoreService
 		a.ServiceAccountAnnotations = map[string]pulumi.StringInput{"eks.amazonaws.com/role-arn": w.f.Filestore.RoleArn}
-		// egov-filestore reads its bucket from these; credentials come from the web identity, not static keys.
-		a.Env["IS_S3_ENABLED"] = "true"
-		a.Env["AWS_REGION"] = w.f.Filestore.Region
-		a.SecretEnv = nil
 	}
-	return a
+	return a, nil
+}
+
+// containerEnv turns a catalogue env entry into the container's: egov-config keys and service hosts become
+// ConfigMap references, checkout paths absolute paths (or file:// URLs) under the service's git-sync checkout.
+func containerEnv(e catalogue.EnvVar, repo *catalogue.ConfigRepo) (k8s.EnvVar, error) {
+	v := k8s.EnvVar{Name: e.Name}
+	switch e.Kind() {
+	case catalogue.SourceValue:
+		v.Value = e.Value
+	case catalogue.SourceConfig:
+		v.ConfigMap = &k8s.KeyRef{Name: k8s.EgovConfigMapName, Key: e.Config}
+	case catalogue.SourceServiceHost:
+		v.ConfigMap = &k8s.KeyRef{Name: k8s.ServiceHostMapName, Key: e.ServiceHost}
+	case catalogue.SourceSecret:
+		v.Secret = &k8s.KeyRef{Name: e.Secret.Name, Key: e.Secret.Key}
+	case catalogue.SourceFieldRef:
+		v.FieldPath = e.FieldRef
+	case catalogue.SourceCheckout:
+		if repo == nil {
+			return v, fmt.Errorf("env %s: checkout paths without a gitSync repository", e.Name)
+		}
+		v.Value = new(string)
+		*v.Value = checkoutValue(repo.CheckoutDir(), *e.Checkout)
+	default:
+		return v, fmt.Errorf("env %s: no single source", e.Name)
+	}
+	return v, nil
+}
+
+// checkoutValue is the comma-separated list of a checkout's paths, as absolute paths or file:// URLs.
+func checkoutValue(dir string, c catalogue.CheckoutPaths) string {
+	parts := make([]string, len(c.Paths))
+	for i, p := range c.Paths {
+		parts[i] = dir + "/" + p
+		if c.FileURL {
+			parts[i] = "file://" + parts[i]
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // componentKind maps a catalogue kind to the service component's: node services (pdf-service, the chatbot,
@@ -307,15 +421,6 @@ func componentKind(k catalogue.Kind) k8s.Kind {
 		return k8s.Kind(catalogue.KindFrontend)
 	}
 	return k8s.Kind(catalogue.KindJava)
-}
-
-func isEgovConfigKey(key string) bool {
-	for _, k := range catalogue.EgovConfigKeys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, error) {
@@ -351,16 +456,17 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, erro
 		}
 	}
 	b, err := k8s.NewBackbone(w.ctx, "backbone", &k8s.BackboneArgs{
-		Zones:               w.f.Zones,
-		ZoneLabel:           st.ZoneLabel,
-		Storage:             storage,
-		Kafka:               sts(bb.Kafka.Workload, vols.Kafka),
-		Zookeeper:           sts(bb.Zookeeper, vols.Zookeeper),
-		ElasticsearchMaster: sts(bb.ElasticsearchMaster, vols.ElasticsearchMaster),
-		ElasticsearchData:   sts(bb.ElasticsearchData, vols.ElasticsearchData),
-		Redis:               dep(bb.Redis),
-		KafkaConnect:        dep(bb.KafkaConnect),
-		Kibana:              dep(bb.Kibana),
+		Zones:                   w.f.Zones,
+		ZoneLabel:               st.ZoneLabel,
+		Storage:                 storage,
+		Kafka:                   sts(bb.Kafka.Workload, vols.Kafka),
+		Zookeeper:               sts(bb.Zookeeper, vols.Zookeeper),
+		ElasticsearchMaster:     sts(bb.ElasticsearchMaster, vols.ElasticsearchMaster),
+		ElasticsearchData:       sts(bb.ElasticsearchData, vols.ElasticsearchData),
+		Redis:                   dep(bb.Redis),
+		KafkaConnect:            dep(bb.KafkaConnect),
+		Kibana:                  dep(bb.Kibana),
+		ElasticsearchSysctlInit: w.cfg.Services.ElasticsearchSysctl,
 		Curator: k8s.CuratorSpec{
 			Enabled: true, Namespace: bb.Curator.Namespace, Image: catalogue.WorkloadImageRef(bb.Curator.Workload, w.registry),
 			Schedule: bb.Curator.Schedule, RetainDays: bb.Curator.RetentionDays,
@@ -488,20 +594,5 @@ func resourcesOf(wl catalogue.Workload) k8s.Resources {
 	return k8s.Resources{
 		CPURequest: wl.Resources.Requests.CPU, CPULimit: wl.Resources.Limits.CPU,
 		MemoryRequest: wl.Resources.Requests.Memory, MemoryLimit: wl.Resources.Limits.Memory,
-	}
-}
-
-// tracerEnv is what DIGIT's tracer library reads to report spans to Jaeger; empty when tracing is disabled.
-func (w *wiring) tracerEnv() map[string]string {
-	if !w.cat.Enabled(catalogue.ModuleTracing) {
-		return map[string]string{"TRACER_OPENTRACING_ENABLED": "false"}
-	}
-	ns := w.cat.Tracing().Jaeger.Namespace
-	return map[string]string{
-		"TRACER_OPENTRACING_ENABLED": "true",
-		"JAEGER_AGENT_HOST":          "jaeger-agent." + ns,
-		"JAEGER_AGENT_PORT":          "6831",
-		"JAEGER_SAMPLER_TYPE":        "const",
-		"JAEGER_SAMPLER_PARAM":       "1",
 	}
 }

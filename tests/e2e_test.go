@@ -50,8 +50,11 @@ type suite struct {
 	dbJSON   string              // digit:database for this control plane
 	cat      *catalogue.Resolved // the local stack's catalogue, as the program resolves it
 	catJSON  string              // digit:catalogue of Pulumi.local.yaml ("" when it sets none)
-	logs     int
-	timings  []string
+	// secretsJSON is digit:secrets: the local stack's service credentials, generated once per run as `make up`
+	// does (hack/localsecrets).
+	secretsJSON string
+	logs        int
+	timings     []string
 }
 
 // TestLocalStack deploys the local stack through both front doors (the pulumi CLI with main.go, and the runner's
@@ -73,6 +76,7 @@ func TestLocalStack(t *testing.T) {
 		{"a_cli_up", func(t *testing.T) { deployed = true; s.cliUp(t) }, true},
 		{"b_runner_up_no_changes", s.runnerUpNoChanges, true},
 		{"c_cluster_objects", s.clusterObjects, false},
+		{"c2_digit_wiring", s.digitWiring, false},
 		{"d_image_tag_override", s.imageTagOverride, false},
 		{"e_drift", s.drift, false},
 		{"f_interrupted_up", s.interruptedUp, false},
@@ -127,6 +131,26 @@ func newSuite(t *testing.T) *suite {
 	}
 	src.Values["digit:database"] = s.dbJSON
 	s.catJSON = src.Values["digit:catalogue"]
+	base, err := catalogue.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	overrides, err := catalogue.ParseOverrides([]byte(s.catJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolved, err := catalogue.Resolve(base, overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := config.GenerateSecrets(resolved, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(secrets)
+	s.secretsJSON = string(b)
+	src.Values["digit:secrets"] = s.secretsJSON
+	src.Secrets = append(src.Secrets, "digit:secrets")
 	cfg, err := config.Load(src, runner.ProjectName, stackName)
 	if err != nil {
 		t.Fatalf("Pulumi.%s.yaml does not load: %v", stackName, err)
@@ -175,7 +199,7 @@ func (s *suite) opts(t *testing.T, what string, extra map[string]string) runner.
 	}
 	return runner.Options{
 		Stack: stackName, ProjectDir: env.repo, StateDir: s.stateDir, Passphrase: testPassphrase,
-		Config: cfg, SecretConfig: map[string]string{"digit:dbPassword": env.pg.Password},
+		Config: cfg, SecretConfig: map[string]string{"digit:dbPassword": env.pg.Password, "digit:secrets": s.secretsJSON},
 		Out: s.log(t, what),
 	}
 }
@@ -269,6 +293,7 @@ func (s *suite) cliUp(t *testing.T) {
 	pulumi("", "config", "set", "-s", stackName, "digit:database", s.dbJSON)
 	// The password goes through stdin, never on a command line.
 	pulumi(env.pg.Password, "config", "set", "-s", stackName, "--secret", "digit:dbPassword")
+	pulumi(s.secretsJSON, "config", "set", "-s", stackName, "--secret", "digit:secrets")
 	pulumi("", "preview", "-s", stackName)
 	pulumi("", "up", "-s", stackName, "--yes", "--skip-preview")
 }
@@ -808,8 +833,8 @@ func (s *suite) interruptedUp(t *testing.T) {
 	log := s.log(t, "digit-up-killed")
 	cmd := exec.Command(bin, "up", "-s", stackName, "--dir", env.repo, "--state", s.stateDir, "--yes",
 		"--config", "digit:database="+s.dbJSON, "--config", "digit:catalogue="+change,
-		"--secret", "digit:dbPassword=DIGIT_PG_PASSWORD")
-	cmd.Env = append(os.Environ(), runner.PassphraseEnv+"="+testPassphrase)
+		"--secret", "digit:dbPassword=DIGIT_PG_PASSWORD", "--secret", "digit:secrets=DIGIT_SECRETS")
+	cmd.Env = append(os.Environ(), runner.PassphraseEnv+"="+testPassphrase, "DIGIT_SECRETS="+s.secretsJSON)
 	cmd.Stderr = log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -1016,14 +1041,29 @@ func running(pid int) bool {
 // --- g: the database password never lands in plaintext -----------------------------------------------------------
 
 func (s *suite) noPlaintextPassword(t *testing.T) {
-	forms := map[string][]byte{
-		"plaintext": []byte(env.pg.Password),
-		"base64":    []byte(base64.StdEncoding.EncodeToString([]byte(env.pg.Password))),
+	// The database password and every service credential of digit:secrets (enc-service master key, filestore
+	// keys), each in plaintext and base64.
+	secrets := map[string]string{"the database password": env.pg.Password}
+	var svc map[string]map[string]string
+	if err := json.Unmarshal([]byte(s.secretsJSON), &svc); err != nil {
+		t.Fatal(err)
+	}
+	for name, keys := range svc {
+		for k, v := range keys {
+			secrets["secret "+name+" key "+k] = v
+		}
+	}
+	if len(secrets) < 4 {
+		t.Fatalf("expected generated service credentials besides the database password; digit:secrets is %d keys", len(secrets)-1)
 	}
 	scan := func(what string, content []byte) {
-		for form, needle := range forms {
-			if bytes.Contains(content, needle) {
-				t.Errorf("expected no %s copy of the database password in %s; found one", form, what)
+		for name, value := range secrets {
+			for form, needle := range map[string][]byte{
+				"plaintext": []byte(value), "base64": []byte(base64.StdEncoding.EncodeToString([]byte(value))),
+			} {
+				if bytes.Contains(content, needle) {
+					t.Errorf("expected no %s copy of %s in %s; found one", form, name, what)
+				}
 			}
 		}
 	}

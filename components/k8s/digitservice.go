@@ -1,7 +1,10 @@
 package k8s
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -36,18 +39,62 @@ type Migration struct {
 	SchemaTable string
 }
 
-// GitSync clones a config repository (egov-mdms-data, configs) once, before the app starts.
+// GitSync clones a config repository (egov-mdms-data, configs) once, before the app starts, configured through
+// git-sync's environment as upstream's common chart does.
 type GitSync struct {
 	// Repo is the git URL. Required.
 	Repo string
-	// Branch to check out. Default: "master".
+	// Branch to fetch. Default: "master".
 	Branch string
-	// Image of git-sync (v3 flags). Default: DefaultGitSyncImage.
+	// Commit pins the checkout to this commit of Branch (the whole branch history is fetched then, since the commit
+	// need not be its tip). Default: the branch's tip, fetched at depth 1.
+	Commit string
+	// CredentialsSecret names a Secret with keys username and password (a token) for a private repository.
+	// Default: anonymous.
+	CredentialsSecret string
+	// Image of git-sync (v3). Default: DefaultGitSyncImage.
 	Image string
 	// Root is where the emptyDir is mounted in both containers; the checkout is <Root>/<repo name>.
 	// Default: "/work-dir".
 	Root string
 }
+
+// EnvVar is one container variable with exactly one source.
+type EnvVar struct {
+	Name string
+	// Value is a literal (nil: another source).
+	Value *string
+	// ConfigMap is a configMapKeyRef.
+	ConfigMap *KeyRef
+	// Secret is a secretKeyRef.
+	Secret *KeyRef
+	// FieldPath is a downward-API fieldRef (status.hostIP).
+	FieldPath string
+}
+
+// KeyRef names a key of a ConfigMap or Secret in the service's namespace.
+type KeyRef struct {
+	Name string
+	Key  string
+}
+
+// LiteralEnv is an EnvVar with a literal value.
+func LiteralEnv(name, value string) EnvVar { return EnvVar{Name: name, Value: &value} }
+
+// File is a configuration file the service reads (zuul's routes, a frontend's nginx sub_filter.conf): the
+// component keeps it in a ConfigMap named <service>-<Volume>, mounts it read-only at MountPath, and rolls the
+// pods when its content changes (a checksum annotation on the pod template).
+type File struct {
+	// Volume names the pod volume (and the ConfigMap's suffix); a DNS label. Required.
+	Volume string
+	// MountPath is the file's absolute path in the app container. Required.
+	MountPath string
+	// Content of the file. Required.
+	Content string
+}
+
+// ConfigChecksumAnnotation on the pod template is the sha256 of every File; a change rolls the pods.
+const ConfigChecksumAnnotation = "digit.egov.org/config-checksum"
 
 // Autoscaling adds a HorizontalPodAutoscaler (autoscaling/v2, CPU utilisation).
 type Autoscaling struct {
@@ -80,12 +127,6 @@ type IngressRoute struct {
 	Annotations map[string]string
 }
 
-// SecretRef names one key of a Secret.
-type SecretRef struct {
-	Secret string
-	Key    string
-}
-
 // DigitServiceArgs describes one DIGIT service or frontend.
 type DigitServiceArgs struct {
 	// Name of the Deployment, Service and Ingress (a DNS-1035 label). Required.
@@ -106,9 +147,13 @@ type DigitServiceArgs struct {
 	// ContextPath without slashes, e.g. "user". Empty means no Ingress (even when Ingress is set) and, unless
 	// HealthPath is set, TCP probes. Default: empty.
 	ContextPath string
-	// HealthPath of the readiness and liveness probes. Default: "/<ContextPath>/health" for java,
-	// "/<ContextPath>/" for frontends; a TCP probe on "http" when ContextPath is empty too.
+	// HealthPath of the startup, readiness and liveness probes; "" probes the TCP port "http" instead (images
+	// without a health endpoint). Default: "".
 	HealthPath string
+	// StartupSeconds is how long a starting container may take before liveness applies (a JVM on a busy node
+	// takes minutes; upstream's probes allow about 330 s before the first kill). Default: 300 for java, 60 for
+	// frontends.
+	StartupSeconds int
 	// Replicas of the Deployment (ignored when Autoscaling is set: the HPA owns the count). Default: 1.
 	Replicas int
 	// MemoryLimit is both the memory request and limit (DIGIT convention: a JVM must not be OOM-killed for using
@@ -121,26 +166,17 @@ type DigitServiceArgs struct {
 	CPULimit string
 	// JavaOpts sets JAVA_OPTS (heap, e.g. "-Xmx256m -Xms256m"). Java only. Default: unset.
 	JavaOpts string
-	// Env are literal environment variables. Never put credentials here: use SecretEnv. Default: none.
-	Env map[string]string
-	// SecretEnv are environment variables read from Secrets (secretKeyRef). Default: none.
-	SecretEnv map[string]SecretRef
-	// ConfigKeys are egov-config keys exposed as environment variables via configMapKeyRef, named by ConfigEnvName
-	// (db-url -> SPRING_DATASOURCE_URL, kafka-brokers -> KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG, others upper-snake).
-	// Default: none.
-	ConfigKeys []string
-	// ServiceHostKeys are egov-service-host keys exposed as <UPPER_SNAKE>_HOST (ServiceHostEnvName), e.g.
-	// egov-mdms-service -> EGOV_MDMS_SERVICE_HOST. Default: none.
-	ServiceHostKeys []string
-	// ConfigMapName is the egov-config ConfigMap. Default: "egov-config".
-	ConfigMapName string
-	// ServiceHostConfigMapName is the egov-service-host ConfigMap. Default: "egov-service-host".
-	ServiceHostConfigMapName string
-	// DBSecretName is the Secret with username, password, flyway-username, flyway-password. Default: "db".
+	// Env is the container's environment in order, each variable once (the catalogue's env model has already
+	// merged templates and overrides). SERVER_PORT (java) and JAVA_OPTS come from Port and JavaOpts and must not
+	// be listed. Never put credentials in a literal: use Secret. Default: none.
+	Env []EnvVar
+	// DBSecretName is the Secret with flyway-username and flyway-password the migration reads. Default: "db".
 	DBSecretName string
-	// UsesDB wires SPRING_DATASOURCE_URL (egov-config db-url) and SPRING_DATASOURCE_USERNAME/PASSWORD (db Secret).
-	// Default: true for java, false for frontend (use Bool(false) to turn it off for a java service).
-	UsesDB *bool
+	// ConfigMapName is the egov-config ConfigMap the migration reads db-url and flyway-locations from.
+	// Default: "egov-config".
+	ConfigMapName string
+	// Files are configuration files mounted into the app container. Default: none.
+	Files []File
 	// Migration adds the flyway init container. Default: none.
 	Migration *Migration
 	// GitSync adds the one-time git-sync init container and its emptyDir. Default: none.
@@ -184,35 +220,9 @@ type DigitService struct {
 	ServiceAccount *corev1.ServiceAccount
 }
 
-// configEnvNames are egov-config keys whose variable name Spring expects to differ from plain upper-snake.
-var configEnvNames = map[string]string{
-	"db-url":        "SPRING_DATASOURCE_URL",
-	"kafka-brokers": "KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG",
-}
-
-// ConfigEnvName is the environment variable an egov-config key is exposed as:
-//
-//	db-url         -> SPRING_DATASOURCE_URL
-//	kafka-brokers  -> KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG
-//	anything else  -> upper case, '-' and '.' become '_' (es-host -> ES_HOST, egov-state-level-tenant-id ->
-//	                  EGOV_STATE_LEVEL_TENANT_ID, spring-datasource-tomcat-initialSize -> SPRING_DATASOURCE_TOMCAT_INITIALSIZE)
-func ConfigEnvName(key string) string {
-	if n, ok := configEnvNames[key]; ok {
-		return n
-	}
-	return upperSnake(key)
-}
-
-// ServiceHostEnvName is the environment variable an egov-service-host key is exposed as: upper-snake plus "_HOST"
-// (egov-mdms-service -> EGOV_MDMS_SERVICE_HOST).
-func ServiceHostEnvName(key string) string { return upperSnake(key) + "_HOST" }
-
-func upperSnake(s string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s))
-}
-
 var (
 	dns1035RE  = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	commitRE   = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 	contextRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 	hostnameRE = regexp.MustCompile(`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
@@ -221,8 +231,7 @@ var (
 // resolved holds the Args with every default applied.
 type resolvedService struct {
 	DigitServiceArgs
-	usesDB bool
-	floor  int // replicas guaranteed to exist: Replicas, or Autoscaling.Min
+	floor int // replicas guaranteed to exist: Replicas, or Autoscaling.Min
 }
 
 func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
@@ -268,12 +277,14 @@ func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
 	if d.ContextPath != "" && !contextRE.MatchString(d.ContextPath) {
 		e.add("ContextPath", "%q must be a single path segment without slashes, e.g. \"user\"", d.ContextPath)
 	}
-	if d.HealthPath == "" && d.ContextPath != "" {
-		if java {
-			d.HealthPath = "/" + d.ContextPath + "/health"
-		} else {
-			d.HealthPath = "/" + d.ContextPath + "/"
+	if d.StartupSeconds == 0 {
+		d.StartupSeconds = 300
+		if !java {
+			d.StartupSeconds = 60
 		}
+	}
+	if d.StartupSeconds < probePeriod || d.StartupSeconds > 3600 {
+		e.add("StartupSeconds", "%d is out of range (allowed: %d..3600)", d.StartupSeconds, probePeriod)
 	}
 	if d.HealthPath != "" && !strings.HasPrefix(d.HealthPath, "/") {
 		e.add("HealthPath", "%q must start with '/'", d.HealthPath)
@@ -302,40 +313,61 @@ func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
 	if d.ConfigMapName == "" {
 		d.ConfigMapName = EgovConfigMapName
 	}
-	if d.ServiceHostConfigMapName == "" {
-		d.ServiceHostConfigMapName = ServiceHostMapName
-	}
 	if d.DBSecretName == "" {
 		d.DBSecretName = DBSecretName
 	}
 	e.dnsSubdomain("ConfigMapName", d.ConfigMapName)
-	e.dnsSubdomain("ServiceHostConfigMapName", d.ServiceHostConfigMapName)
 	e.dnsSubdomain("DBSecretName", d.DBSecretName)
-	r.usesDB = java
-	if d.UsesDB != nil {
-		r.usesDB = *d.UsesDB
-	}
-	for i, k := range d.ConfigKeys {
-		if !configKeyRE.MatchString(k) {
-			e.add(fmt.Sprintf("ConfigKeys[%d]", i), "%q is not a valid ConfigMap key", k)
+	seenEnv := map[string]bool{}
+	for i, v := range d.Env {
+		f := fmt.Sprintf("Env[%d]", i)
+		if v.Name != "" {
+			f = fmt.Sprintf("Env[%d] (%s)", i, v.Name)
+		}
+		if !envNameRE.MatchString(v.Name) {
+			e.add(f, "%q is not a valid environment variable name", v.Name)
+		}
+		if seenEnv[v.Name] {
+			e.add(f, "%s is listed twice (Kubernetes would silently keep the last)", v.Name)
+		}
+		seenEnv[v.Name] = true
+		if java && (v.Name == "SERVER_PORT" || v.Name == "JAVA_OPTS") {
+			e.add(f, "%s is set from %s", v.Name, map[string]string{"SERVER_PORT": "Port", "JAVA_OPTS": "JavaOpts"}[v.Name])
+		}
+		sources := 0
+		if v.Value != nil {
+			sources++
+		}
+		for _, ref := range []*KeyRef{v.ConfigMap, v.Secret} {
+			if ref == nil {
+				continue
+			}
+			sources++
+			e.dnsSubdomain(f+" ref name", ref.Name)
+			if !configKeyRE.MatchString(ref.Key) {
+				e.add(f, "key %q is not a valid ConfigMap or Secret key", ref.Key)
+			}
+		}
+		if v.FieldPath != "" {
+			sources++
+		}
+		if sources != 1 {
+			e.add(f, "needs exactly one of Value, ConfigMap, Secret, FieldPath (found %d)", sources)
 		}
 	}
-	for i, k := range d.ServiceHostKeys {
-		if !configKeyRE.MatchString(k) {
-			e.add(fmt.Sprintf("ServiceHostKeys[%d]", i), "%q is not a valid ConfigMap key", k)
+	vols := map[string]bool{}
+	for i, f := range d.Files {
+		at := fmt.Sprintf("Files[%d]", i)
+		e.dnsLabel(at+".Volume", f.Volume)
+		if vols[f.Volume] || f.Volume == gitSyncVolume {
+			e.add(at+".Volume", "%q is used twice", f.Volume)
 		}
-	}
-	for _, k := range sortedKeys(d.Env) {
-		if !envNameRE.MatchString(k) {
-			e.add("Env["+k+"]", "not a valid environment variable name")
+		vols[f.Volume] = true
+		if !strings.HasPrefix(f.MountPath, "/") || strings.HasSuffix(f.MountPath, "/") || path.Base(f.MountPath) == "" {
+			e.add(at+".MountPath", "%q must be an absolute file path", f.MountPath)
 		}
-	}
-	for _, k := range sortedKeys(d.SecretEnv) {
-		if !envNameRE.MatchString(k) {
-			e.add("SecretEnv["+k+"]", "not a valid environment variable name")
-		}
-		if d.SecretEnv[k].Secret == "" || d.SecretEnv[k].Key == "" {
-			e.add("SecretEnv["+k+"]", "Secret and Key are required")
+		if f.Content == "" {
+			e.add(at+".Content", "required")
 		}
 	}
 
@@ -352,6 +384,12 @@ func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
 		}
 		if gs.Branch == "" {
 			gs.Branch = "master"
+		}
+		if gs.Commit != "" && !commitRE.MatchString(gs.Commit) {
+			e.add("GitSync.Commit", "%q is not a 40-hex commit id", gs.Commit)
+		}
+		if gs.CredentialsSecret != "" {
+			e.dnsSubdomain("GitSync.CredentialsSecret", gs.CredentialsSecret)
 		}
 		if gs.Image == "" {
 			gs.Image = DefaultGitSyncImage
@@ -445,62 +483,87 @@ func (e *errs) dnsSubdomain(field, v string) {
 	}
 }
 
-// envBuilder assembles the container env, refusing two different sources for one variable: Kubernetes would
-// silently keep the last, which hides mistakes such as Env overriding SPRING_DATASOURCE_PASSWORD.
-type envBuilder struct {
-	vars   corev1.EnvVarArray
-	source map[string]string
-	e      *errs
-}
-
-func (b *envBuilder) add(field, source, name string, v corev1.EnvVarInput) {
-	if b.source == nil {
-		b.source = map[string]string{}
-	}
-	if prev, ok := b.source[name]; ok {
-		if prev != source {
-			b.e.add(field, "sets %s, which %s already sets", name, prev)
-		}
-		return
-	}
-	b.source[name] = source
-	b.vars = append(b.vars, v)
-}
-
-func (r *resolvedService) env() (corev1.EnvVarArray, error) {
+// env is the container env: SERVER_PORT and JAVA_OPTS for java, then Args.Env in order.
+func (r *resolvedService) env() corev1.EnvVarArray {
 	d := &r.DigitServiceArgs
-	var e errs
-	b := &envBuilder{e: &e}
+	var out corev1.EnvVarArray
 	if d.Kind == KindJava {
-		b.add("Port", "Port", "SERVER_PORT", envLit("SERVER_PORT", fmt.Sprint(d.Port)))
+		out = append(out, envLit("SERVER_PORT", fmt.Sprint(d.Port)))
 		if d.JavaOpts != "" {
-			b.add("JavaOpts", "JavaOpts", "JAVA_OPTS", envLit("JAVA_OPTS", d.JavaOpts))
+			out = append(out, envLit("JAVA_OPTS", d.JavaOpts))
 		}
 	}
-	if r.usesDB {
-		b.add("UsesDB", "configmap:db-url", "SPRING_DATASOURCE_URL", envConfigMap("SPRING_DATASOURCE_URL", d.ConfigMapName, "db-url"))
-		b.add("UsesDB", "UsesDB", "SPRING_DATASOURCE_USERNAME", envSecret("SPRING_DATASOURCE_USERNAME", d.DBSecretName, DBSecretUsername))
-		b.add("UsesDB", "UsesDB", "SPRING_DATASOURCE_PASSWORD", envSecret("SPRING_DATASOURCE_PASSWORD", d.DBSecretName, DBSecretPassword))
+	for _, v := range d.Env {
+		out = append(out, v.args())
 	}
-	for i, k := range d.ConfigKeys {
-		n := ConfigEnvName(k)
-		b.add(fmt.Sprintf("ConfigKeys[%d]", i), "configmap:"+k, n, envConfigMap(n, d.ConfigMapName, k))
+	return out
+}
+
+func (v EnvVar) args() corev1.EnvVarInput {
+	switch {
+	case v.Value != nil:
+		return envLit(v.Name, *v.Value)
+	case v.ConfigMap != nil:
+		return envConfigMap(v.Name, v.ConfigMap.Name, v.ConfigMap.Key)
+	case v.Secret != nil:
+		return envSecret(v.Name, v.Secret.Name, v.Secret.Key)
+	default:
+		return corev1.EnvVarArgs{Name: pulumi.String(v.Name), ValueFrom: &corev1.EnvVarSourceArgs{
+			FieldRef: &corev1.ObjectFieldSelectorArgs{FieldPath: pulumi.String(v.FieldPath)},
+		}}
 	}
-	for i, k := range d.ServiceHostKeys {
-		n := ServiceHostEnvName(k)
-		b.add(fmt.Sprintf("ServiceHostKeys[%d]", i), "service-host:"+k, n, envConfigMap(n, d.ServiceHostConfigMapName, k))
+}
+
+// gitSyncVolume is the emptyDir git-sync clones into (upstream's "workdir").
+const gitSyncVolume = "workdir"
+
+// gitSyncEnv configures git-sync v3 as upstream's common chart does (GIT_SYNC_* variables), over https.
+func gitSyncEnv(g *GitSync) corev1.EnvVarArray {
+	env := corev1.EnvVarArray{
+		envLit("GIT_SYNC_REPO", g.Repo),
+		envLit("GIT_SYNC_BRANCH", g.Branch),
 	}
-	for _, k := range sortedKeys(d.SecretEnv) {
-		s := d.SecretEnv[k]
-		b.add("SecretEnv["+k+"]", "SecretEnv["+k+"]", k, envSecret(k, s.Secret, s.Key))
+	if g.Commit != "" {
+		// A pinned commit need not be the branch tip, so the branch is fetched whole (depth 0).
+		env = append(env, envLit("GIT_SYNC_REV", g.Commit), envLit("GIT_SYNC_DEPTH", "0"))
+	} else {
+		env = append(env, envLit("GIT_SYNC_DEPTH", "1"))
 	}
-	for _, k := range sortedKeys(d.Env) {
-		b.add("Env["+k+"]", "Env["+k+"]", k, envLit(k, d.Env[k]))
+	env = append(env,
+		envLit("GIT_SYNC_ONE_TIME", "true"),
+		envLit("GIT_SYNC_ROOT", g.Root),
+		// git-sync v3 writes its own config under HOME; the image's HOME is not writable as uid 1000.
+		envLit("HOME", "/tmp"),
+	)
+	if g.CredentialsSecret != "" {
+		env = append(env,
+			envSecret("GIT_SYNC_USERNAME", g.CredentialsSecret, "username"),
+			envSecret("GIT_SYNC_PASSWORD", g.CredentialsSecret, "password"))
 	}
-	if err := e.err("DigitService " + d.Name); err != nil {
-		return nil, err
+	return env
+}
+
+// probePeriod is the period of every service probe.
+const probePeriod = 10
+
+// serviceProbes are the startup, readiness and liveness probes on the health path (TCP on "http" without one).
+// The startup probe holds liveness back for up to startupSeconds, so a slow JVM start is not killed; after it
+// passes, a hung service is restarted after 3 failed liveness checks 30 s apart.
+func serviceProbes(healthPath string, startupSeconds int) (startup, readiness, liveness *corev1.ProbeArgs) {
+	probe := func(period, failures int) *corev1.ProbeArgs {
+		p := &corev1.ProbeArgs{
+			PeriodSeconds:    pulumi.Int(period),
+			TimeoutSeconds:   pulumi.Int(5),
+			FailureThreshold: pulumi.Int(failures),
+		}
+		if healthPath != "" {
+			p.HttpGet = &corev1.HTTPGetActionArgs{Path: pulumi.String(healthPath), Port: pulumi.String("http")}
+		} else {
+			p.TcpSocket = &corev1.TCPSocketActionArgs{Port: pulumi.String("http")}
+		}
+		return p
 	}
-	return b.vars, nil
+	return probe(probePeriod, (startupSeconds+probePeriod-1)/probePeriod), probe(probePeriod, 3), probe(30, 3)
 }
 
 // NewDigitService deploys one DIGIT service: Deployment, Service and, as configured, Ingress, HPA, PDB and
@@ -513,10 +576,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 	if err != nil {
 		return nil, err
 	}
-	env, err := r.env()
-	if err != nil {
-		return nil, err
-	}
+	env := r.env()
 	d := &r.DigitServiceArgs
 	java := d.Kind == KindJava
 
@@ -564,6 +624,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 	initSec.RunAsNonRoot = pulumi.Bool(true)
 	initSec.RunAsUser = pulumi.Int(1000)
 
+	var configMaps []pulumi.Resource
 	var inits corev1.ContainerArray
 	var volumes corev1.VolumeArray
 	var mounts corev1.VolumeMountArray
@@ -583,33 +644,44 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 		})
 	}
 	if g := d.GitSync; g != nil {
-		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String("git-sync"), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}})
-		mount := corev1.VolumeMountArgs{Name: pulumi.String("git-sync"), MountPath: pulumi.String(g.Root)}
+		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String(gitSyncVolume), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}})
+		mount := corev1.VolumeMountArgs{Name: pulumi.String(gitSyncVolume), MountPath: pulumi.String(g.Root)}
 		mounts = append(mounts, mount)
 		inits = append(inits, corev1.ContainerArgs{
-			Name:  pulumi.String("git-sync"),
-			Image: pulumi.String(g.Image),
-			Args: pulumi.ToStringArray([]string{
-				"--repo=" + g.Repo, "--branch=" + g.Branch, "--root=" + g.Root, "--depth=1", "--one-time",
-			}),
-			// git-sync v3 writes its own config under HOME; the image's HOME is not writable as uid 1000.
-			Env:             corev1.EnvVarArray{envLit("HOME", "/tmp")},
+			Name:            pulumi.String("git-sync"),
+			Image:           pulumi.String(g.Image),
+			Env:             gitSyncEnv(g),
 			VolumeMounts:    corev1.VolumeMountArray{mount},
 			Resources:       Resources{CPURequest: "50m", CPULimit: "500m", MemoryRequest: "128Mi", MemoryLimit: "256Mi"}.args(),
 			SecurityContext: initSec,
 		})
 	}
+	var podAnnotations pulumi.StringMap
+	if len(d.Files) > 0 {
+		sum := sha256.New()
+		for _, f := range d.Files {
+			key := path.Base(f.MountPath)
+			cm, err := corev1.NewConfigMap(ctx, name+"-"+f.Volume, &corev1.ConfigMapArgs{
+				Metadata: l.stableMeta(d.Name+"-"+f.Volume, d.Namespace),
+				Data:     pulumi.StringMap{key: pulumi.String(f.Content)},
+			}, copts()...)
+			if err != nil {
+				return nil, err
+			}
+			configMaps = append(configMaps, cm)
+			volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String(f.Volume), ConfigMap: &corev1.ConfigMapVolumeSourceArgs{
+				Name: pulumi.String(d.Name + "-" + f.Volume),
+			}})
+			mounts = append(mounts, corev1.VolumeMountArgs{
+				Name: pulumi.String(f.Volume), MountPath: pulumi.String(f.MountPath), SubPath: pulumi.String(key),
+				ReadOnly: pulumi.Bool(true),
+			})
+			fmt.Fprintf(sum, "%s\x00%s\x00%s\x00", f.Volume, f.MountPath, f.Content)
+		}
+		podAnnotations = pulumi.StringMap{ConfigChecksumAnnotation: pulumi.String(hex.EncodeToString(sum.Sum(nil)))}
+	}
 
-	var readiness, liveness *corev1.ProbeArgs
-	delay := 30
-	if !java {
-		delay = 5
-	}
-	if d.HealthPath != "" {
-		readiness, liveness = httpProbe(d.HealthPath, "http", delay), httpProbe(d.HealthPath, "http", delay)
-	} else {
-		readiness, liveness = tcpProbe("http", delay), tcpProbe("http", delay)
-	}
+	startup, readiness, liveness := serviceProbes(d.HealthPath, d.StartupSeconds)
 
 	app := corev1.ContainerArgs{
 		Name:            pulumi.String(d.Name),
@@ -617,6 +689,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 		Ports:           corev1.ContainerPortArray{corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(d.Port), Protocol: pulumi.String("TCP")}},
 		Env:             env,
 		Resources:       Resources{CPURequest: d.CPURequest, CPULimit: d.CPULimit, MemoryRequest: d.MemoryLimit, MemoryLimit: d.MemoryLimit}.args(),
+		StartupProbe:    startup,
 		ReadinessProbe:  readiness,
 		LivenessProbe:   liveness,
 		SecurityContext: appSec,
@@ -653,7 +726,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 		Selector:             &metav1.LabelSelectorArgs{MatchLabels: sel},
 		RevisionHistoryLimit: pulumi.Int(3),
 		Template: &corev1.PodTemplateSpecArgs{
-			Metadata: &metav1.ObjectMetaArgs{Labels: l.all()},
+			Metadata: &metav1.ObjectMetaArgs{Labels: l.all(), Annotations: podAnnotations},
 			Spec:     podSpec,
 		},
 	}
@@ -671,7 +744,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 			},
 		}
 	}
-	extra := []pulumi.ResourceOption{}
+	extra := []pulumi.ResourceOption{pulumi.DependsOn(configMaps)}
 	if comp.ServiceAccount != nil {
 		extra = append(extra, pulumi.DependsOn([]pulumi.Resource{comp.ServiceAccount}))
 	}

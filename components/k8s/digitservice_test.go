@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -27,13 +29,19 @@ func userArgs() *DigitServiceArgs {
 		Replicas:    2,
 		MemoryLimit: "768Mi",
 		JavaOpts:    "-Xmx384m -Xms384m",
-		ConfigKeys:  []string{"kafka-brokers", "egov-state-level-tenant-id"},
-		ServiceHostKeys: []string{
-			"egov-mdms-service",
+		HealthPath:  "/user/health",
+		Env: []EnvVar{
+			LiteralEnv("SPRING_REDIS_HOST", "redis.backbone"),
+			{Name: "KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG", ConfigMap: &KeyRef{Name: "egov-config", Key: "kafka-brokers"}},
+			{Name: "EGOV_MDMS_HOST", ConfigMap: &KeyRef{Name: "egov-service-host", Key: "egov-mdms-service"}},
+			{Name: "SPRING_DATASOURCE_PASSWORD", Secret: &KeyRef{Name: "db", Key: "password"}},
+			{Name: "JAEGER_AGENT_HOST", FieldPath: "status.hostIP"},
 		},
 		Migration: &Migration{Image: "egovio/egov-user-db:v1.2.8-9fde481-19", SchemaTable: "egov_user_schema"},
-		GitSync:   &GitSync{Repo: "https://github.com/egovernments/egov-mdms-data", Branch: "DEV"},
-		Ingress:   &IngressRoute{Host: "digit.example.org", ViaZuul: true, TLSSecretName: "digit-example-org-tls"},
+		GitSync: &GitSync{Repo: "https://github.com/egovernments/egov-mdms-data", Branch: "DEV",
+			Commit: "8a29400b2aaf74d26eb764f7ec45d607a46fb41c"},
+		Files:   []File{{Volume: "zuul-routes", MountPath: "/etc/zuul/routes.properties", Content: "zuul.routes.a.path=/a/**\n"}},
+		Ingress: &IngressRoute{Host: "digit.example.org", ViaZuul: true, TLSSecretName: "digit-example-org-tls"},
 		Autoscaling: &Autoscaling{
 			Max: 4,
 		},
@@ -72,13 +80,14 @@ func TestDigitServiceJava(t *testing.T) {
 	if got := dep.StringMap("spec.selector.matchLabels"); len(got) != 2 || got[LabelVersion] != "" {
 		t.Errorf("selector must hold only name and instance (it is immutable), got %v", got)
 	}
-	for _, probe := range []string{"readinessProbe", "livenessProbe"} {
+	// Startup holds liveness back for 300 s (a JVM on a busy node); then readiness every 10 s, liveness every 30 s.
+	for probe, want := range map[string][2]int{"startupProbe": {10, 30}, "readinessProbe": {10, 3}, "livenessProbe": {30, 3}} {
 		p := app + "." + probe
 		if dep.String(p+".httpGet.path") != "/user/health" || dep.String(p+".httpGet.port") != "http" {
 			t.Errorf("%s: %v", probe, dep.Get(p))
 		}
-		if dep.Int(p+".initialDelaySeconds") != 30 {
-			t.Errorf("%s initialDelaySeconds = %d, want 30", probe, dep.Int(p+".initialDelaySeconds"))
+		if dep.Int(p+".periodSeconds") != want[0] || dep.Int(p+".failureThreshold") != want[1] {
+			t.Errorf("%s period %d failures %d, want %v", probe, dep.Int(p+".periodSeconds"), dep.Int(p+".failureThreshold"), want)
 		}
 	}
 	if dep.String(app+".ports[name=http].containerPort") != "8080" {
@@ -96,23 +105,47 @@ func TestDigitServiceJava(t *testing.T) {
 	if dep.String(env+"[name=JAVA_OPTS].value") != "-Xmx384m -Xms384m" {
 		t.Errorf("JAVA_OPTS = %q", dep.String(env+"[name=JAVA_OPTS].value"))
 	}
-	wantRefs := map[string][2]string{ // env -> {configMap or secret, key}
-		"SPRING_DATASOURCE_URL":                {"egov-config", "db-url"},
-		"KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG": {"egov-config", "kafka-brokers"},
-		"EGOV_STATE_LEVEL_TENANT_ID":           {"egov-config", "egov-state-level-tenant-id"},
-		"EGOV_MDMS_SERVICE_HOST":               {"egov-service-host", "egov-mdms-service"},
+	// Env is rendered in order, each source as given: SERVER_PORT and JAVA_OPTS first (from Port and JavaOpts).
+	var names []string
+	for i := 0; i < dep.Len(env); i++ {
+		names = append(names, dep.String(fmt.Sprintf("%s[%d].name", env, i)))
 	}
-	for name, ref := range wantRefs {
-		p := env + "[name=" + name + "].valueFrom.configMapKeyRef"
-		if dep.String(p+".name") != ref[0] || dep.String(p+".key") != ref[1] {
-			t.Errorf("%s: want configMapKeyRef %v, got %v", name, ref, dep.Get(env+"[name="+name+"]"))
+	want := []string{"SERVER_PORT", "JAVA_OPTS", "SPRING_REDIS_HOST", "KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG",
+		"EGOV_MDMS_HOST", "SPRING_DATASOURCE_PASSWORD", "JAEGER_AGENT_HOST"}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("env names %v, want %v", names, want)
+	}
+	if dep.String(env+"[name=SPRING_REDIS_HOST].value") != "redis.backbone" {
+		t.Errorf("SPRING_REDIS_HOST: %v", dep.Get(env+"[name=SPRING_REDIS_HOST]"))
+	}
+	for name, ref := range map[string][3]string{
+		"KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG": {"configMapKeyRef", "egov-config", "kafka-brokers"},
+		"EGOV_MDMS_HOST":                       {"configMapKeyRef", "egov-service-host", "egov-mdms-service"},
+		"SPRING_DATASOURCE_PASSWORD":           {"secretKeyRef", "db", "password"},
+	} {
+		p := env + "[name=" + name + "]"
+		if dep.Has(p+".value") || dep.String(p+".valueFrom."+ref[0]+".name") != ref[1] || dep.String(p+".valueFrom."+ref[0]+".key") != ref[2] {
+			t.Errorf("%s: want %s %s/%s, got %v", name, ref[0], ref[1], ref[2], dep.Get(p))
 		}
 	}
-	for name, key := range map[string]string{"SPRING_DATASOURCE_USERNAME": "username", "SPRING_DATASOURCE_PASSWORD": "password"} {
-		p := env + "[name=" + name + "].valueFrom.secretKeyRef"
-		if dep.String(p+".name") != "db" || dep.String(p+".key") != key {
-			t.Errorf("%s: want secretKeyRef db/%s, got %v", name, key, dep.Get(env+"[name="+name+"]"))
-		}
+	if dep.String(env+"[name=JAEGER_AGENT_HOST].valueFrom.fieldRef.fieldPath") != "status.hostIP" {
+		t.Errorf("JAEGER_AGENT_HOST: %v", dep.Get(env+"[name=JAEGER_AGENT_HOST]"))
+	}
+
+	// A configuration file: its own ConfigMap, mounted read-only, and a checksum that rolls the pods.
+	cm := m.MustFind(t, "kubernetes:core/v1:ConfigMap", "egov-user-zuul-routes")
+	if cm.MetadataName() != "egov-user-zuul-routes" || cm.String(`data["routes.properties"]`) != "zuul.routes.a.path=/a/**\n" {
+		t.Errorf("file ConfigMap: %v", cm.Get("data"))
+	}
+	if dep.String("spec.template.spec.volumes[name=zuul-routes].configMap.name") != "egov-user-zuul-routes" ||
+		dep.String(app+".volumeMounts[name=zuul-routes].mountPath") != "/etc/zuul/routes.properties" ||
+		dep.String(app+".volumeMounts[name=zuul-routes].subPath") != "routes.properties" {
+		t.Errorf("file mount: %v / %v", dep.Get("spec.template.spec.volumes"), dep.Get(app+".volumeMounts"))
+	}
+	sum := dep.String(`spec.template.metadata.annotations["` + ConfigChecksumAnnotation + `"]`)
+	m2, _ := deployUser(t, func(a *DigitServiceArgs) { a.Files[0].Content = "zuul.routes.b.path=/b/**\n" })
+	if sum == "" || m2.MustFind(t, tDeployment, "egov-user").String(`spec.template.metadata.annotations["`+ConfigChecksumAnnotation+`"]`) == sum {
+		t.Errorf("the config checksum %q does not change with the file's content", sum)
 	}
 
 	// Flyway init container.
@@ -137,19 +170,25 @@ func TestDigitServiceJava(t *testing.T) {
 
 	// git-sync: a one-time clone into an emptyDir the app mounts at the same place.
 	gs := `spec.template.spec.initContainers[name=git-sync]`
-	args := dep.Strings(gs + ".args")
-	for _, want := range []string{"--repo=https://github.com/egovernments/egov-mdms-data", "--branch=DEV", "--root=/work-dir", "--one-time"} {
-		if !contains(args, want) {
-			t.Errorf("git-sync args %v lack %s", args, want)
+	for name, want := range map[string]string{
+		"GIT_SYNC_REPO": "https://github.com/egovernments/egov-mdms-data", "GIT_SYNC_BRANCH": "DEV",
+		"GIT_SYNC_REV": "8a29400b2aaf74d26eb764f7ec45d607a46fb41c", "GIT_SYNC_DEPTH": "0",
+		"GIT_SYNC_ONE_TIME": "true", "GIT_SYNC_ROOT": "/work-dir",
+	} {
+		if got := dep.String(gs + ".env[name=" + name + "].value"); got != want {
+			t.Errorf("git-sync %s = %q, want %q", name, got, want)
 		}
+	}
+	if dep.Has(gs + ".env[name=GIT_SYNC_USERNAME]") {
+		t.Error("git-sync has credentials although the repository is public")
 	}
 	if dep.String(gs+".image") != DefaultGitSyncImage {
 		t.Errorf("git-sync image %q", dep.String(gs+".image"))
 	}
-	if dep.String(gs+".volumeMounts[0].mountPath") != "/work-dir" || dep.String(app+".volumeMounts[name=git-sync].mountPath") != "/work-dir" {
+	if dep.String(gs+".volumeMounts[0].mountPath") != "/work-dir" || dep.String(app+".volumeMounts[name=workdir].mountPath") != "/work-dir" {
 		t.Errorf("git-sync volume not shared at /work-dir")
 	}
-	if !dep.Has("spec.template.spec.volumes[name=git-sync].emptyDir") {
+	if !dep.Has("spec.template.spec.volumes[name=workdir].emptyDir") {
 		t.Errorf("git-sync volume is not an emptyDir: %v", dep.Get("spec.template.spec.volumes"))
 	}
 
@@ -252,7 +291,7 @@ func TestDigitServiceFrontend(t *testing.T) {
 	if dep.String(app+".ports[0].containerPort") != "80" {
 		t.Errorf("frontend port: %v", dep.Get(app+".ports"))
 	}
-	if dep.String(app+".readinessProbe.httpGet.path") != "/employee/" || dep.Int(app+".readinessProbe.initialDelaySeconds") != 5 {
+	if dep.String(app+".readinessProbe.tcpSocket.port") != "http" || dep.Int(app+".startupProbe.failureThreshold") != 6 {
 		t.Errorf("frontend probe: %v", dep.Get(app+".readinessProbe"))
 	}
 	if dep.Has("spec.template.spec.securityContext.runAsNonRoot") {
@@ -270,40 +309,17 @@ func TestDigitServiceFrontend(t *testing.T) {
 }
 
 func TestDigitServiceNoContextPath(t *testing.T) {
-	m, svc := deployUser(t, func(a *DigitServiceArgs) { a.ContextPath = ""; a.Autoscaling = nil })
+	// A context path but no health path: TCP probes (the image has no health endpoint), never a derived path.
+	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.HealthPath = ""; a.Autoscaling = nil })
 	dep := m.MustFind(t, tDeployment, "egov-user")
-	if dep.String(app+".livenessProbe.tcpSocket.port") != "http" || dep.Has(app+".livenessProbe.httpGet") {
-		t.Errorf("want a TCP probe without context path: %v", dep.Get(app+".livenessProbe"))
+	for _, probe := range []string{"startupProbe", "readinessProbe", "livenessProbe"} {
+		if dep.String(app+"."+probe+".tcpSocket.port") != "http" || dep.Has(app+"."+probe+".httpGet") {
+			t.Errorf("want a TCP %s without a health path: %v", probe, dep.Get(app+"."+probe))
+		}
 	}
+	m, svc := deployUser(t, func(a *DigitServiceArgs) { a.ContextPath = ""; a.Autoscaling = nil })
 	if len(m.ByType(tIngress)) != 0 || svc.Ingress != nil {
 		t.Errorf("an empty ContextPath must not create an Ingress")
-	}
-}
-
-func TestDigitServiceNoDB(t *testing.T) {
-	m, _ := deployUser(t, func(a *DigitServiceArgs) { a.UsesDB = Bool(false); a.Migration = nil })
-	dep := m.MustFind(t, tDeployment, "egov-user")
-	for _, n := range []string{"SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD"} {
-		if dep.Has(app + ".env[name=" + n + "]") {
-			t.Errorf("%s set with UsesDB false", n)
-		}
-	}
-}
-
-func TestEnvNames(t *testing.T) {
-	for key, want := range map[string]string{
-		"db-url":                               "SPRING_DATASOURCE_URL",
-		"kafka-brokers":                        "KAFKA_CONFIG_BOOTSTRAP_SERVER_CONFIG",
-		"es-host":                              "ES_HOST",
-		"spring-datasource-tomcat-initialSize": "SPRING_DATASOURCE_TOMCAT_INITIALSIZE",
-		"master.password":                      "MASTER_PASSWORD",
-	} {
-		if got := ConfigEnvName(key); got != want {
-			t.Errorf("ConfigEnvName(%q) = %q, want %q", key, got, want)
-		}
-	}
-	if got := ServiceHostEnvName("egov-mdms-service"); got != "EGOV_MDMS_SERVICE_HOST" {
-		t.Errorf("ServiceHostEnvName = %q", got)
 	}
 }
 
@@ -324,11 +340,17 @@ func TestDigitServiceValidation(t *testing.T) {
 		{"MemoryLimit", func(a *DigitServiceArgs) { a.MemoryLimit = "lots" }},
 		{"CPURequest", func(a *DigitServiceArgs) { a.CPURequest = "2"; a.CPULimit = "1" }},
 		{"JavaOpts", func(a *DigitServiceArgs) { a.Kind = KindFrontend }},
-		{"ConfigKeys[0]", func(a *DigitServiceArgs) { a.ConfigKeys = []string{"bad key"} }},
-		{"ServiceHostKeys[0]", func(a *DigitServiceArgs) { a.ServiceHostKeys = []string{"a/b"} }},
-		{"Env[1X]", func(a *DigitServiceArgs) { a.Env = map[string]string{"1X": "y"} }},
-		{"Env[SPRING_DATASOURCE_PASSWORD]", func(a *DigitServiceArgs) { a.Env = map[string]string{"SPRING_DATASOURCE_PASSWORD": "x"} }},
-		{"SecretEnv[SMS_PASSWORD]", func(a *DigitServiceArgs) { a.SecretEnv = map[string]SecretRef{"SMS_PASSWORD": {Secret: "sms"}} }},
+		{"Env[0] (1X)", func(a *DigitServiceArgs) { a.Env = []EnvVar{LiteralEnv("1X", "y")} }},
+		{"Env[1] (A)", func(a *DigitServiceArgs) { a.Env = []EnvVar{LiteralEnv("A", "1"), LiteralEnv("A", "2")} }},
+		{"Env[0] (JAVA_OPTS)", func(a *DigitServiceArgs) { a.Env = []EnvVar{LiteralEnv("JAVA_OPTS", "-Xmx1g")} }},
+		{"Env[0] (SMS_PASSWORD)", func(a *DigitServiceArgs) { a.Env = []EnvVar{{Name: "SMS_PASSWORD"}} }},
+		{"Env[0] (B)", func(a *DigitServiceArgs) {
+			a.Env = []EnvVar{{Name: "B", Value: new(string), Secret: &KeyRef{Name: "sms", Key: "password"}}}
+		}},
+		{"Files[0].MountPath", func(a *DigitServiceArgs) { a.Files[0].MountPath = "/etc/zuul/" }},
+		{"Files[0].Volume", func(a *DigitServiceArgs) { a.Files[0].Volume = "workdir" }},
+		{"GitSync.Commit", func(a *DigitServiceArgs) { a.GitSync.Commit = "master" }},
+		{"StartupSeconds", func(a *DigitServiceArgs) { a.StartupSeconds = 5 }},
 		{"Migration.Image", func(a *DigitServiceArgs) { a.Migration.Image = "" }},
 		{"Migration.SchemaTable", func(a *DigitServiceArgs) { a.Migration.SchemaTable = "" }},
 		{"GitSync.Repo", func(a *DigitServiceArgs) { a.GitSync.Repo = "" }},

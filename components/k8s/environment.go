@@ -56,6 +56,9 @@ type EnvironmentArgs struct {
 	// password in base64, so a GitOps repository must get it from its own secret tooling (sealed-secrets,
 	// external-secrets) under the same name and keys. DBPassword is then not required. Default: false.
 	OmitSecrets bool
+	// Secrets are the services' other Secrets (egov-enc-service, egov-notification-sms, ...): name -> key -> value,
+	// created in every config namespace; values are kept secret in the state. Default: none.
+	Secrets map[string]map[string]pulumi.StringInput
 }
 
 // Environment is the `digit:k8s:Environment` component.
@@ -126,6 +129,20 @@ func (a *EnvironmentArgs) validate() error {
 	}
 	if a.DBPassword == nil && !a.OmitSecrets {
 		e.add("DBPassword", "required")
+	}
+	for _, name := range sortedKeys(a.Secrets) {
+		e.dnsSubdomain("Secrets["+name+"]", name)
+		if name == DBSecretName {
+			e.add("Secrets["+name+"]", "%s is the database Secret (DBUser, DBPassword)", DBSecretName)
+		}
+		for _, k := range sortedKeys(a.Secrets[name]) {
+			if !configKeyRE.MatchString(k) {
+				e.add("Secrets["+name+"]["+k+"]", "not a valid Secret key (alphanumerics, '-', '_', '.')")
+			}
+			if a.Secrets[name][k] == nil {
+				e.add("Secrets["+name+"]["+k+"]", "nil value")
+			}
+		}
 	}
 	e.labelValue("Version", a.Version)
 	for k, v := range a.Labels {
@@ -247,6 +264,21 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 		}
 		comp.DBSecrets[ns] = sec
 		comp.Ready = append(comp.Ready, sec)
+		for _, sname := range sortedKeys(a.Secrets) {
+			data := pulumi.StringMap{}
+			for k, v := range a.Secrets[sname] {
+				data[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
+			}
+			sec, err := corev1.NewSecret(ctx, name+"-"+ns+"-"+sname, &corev1.SecretArgs{
+				Metadata:   meta(sname, "credentials"),
+				Type:       pulumi.String("Opaque"),
+				StringData: data,
+			}, childOpts(comp, deps, pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
+			if err != nil {
+				return nil, err
+			}
+			comp.Ready = append(comp.Ready, sec)
+		}
 	}
 
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{

@@ -11,6 +11,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
+// JaegerAgentService is the Service of the tracing agent's ports (spans on 6831/UDP, sampling on 5778), which
+// traced services report to.
+const JaegerAgentService = "jaeger-agent"
+
 var retentionRE = regexp.MustCompile(`^[0-9]+(ms|s|m|h|d|w|y)$`)
 
 // Pinned images of InfraServices.
@@ -192,7 +196,7 @@ func NewInfraServices(ctx *pulumi.Context, name string, args *InfraServicesArgs,
 	comp := &InfraServices{}
 	if a.Tracing.Enabled {
 		ns := a.Tracing.Namespace
-		comp.JaegerAgentHost = "jaeger-agent." + ns
+		comp.JaegerAgentHost = JaegerAgentService + "." + ns
 		comp.JaegerAgentPort = 6831
 		comp.JaegerCollectorURL = fmt.Sprintf("http://jaeger-collector.%s:14268/api/traces", ns)
 		comp.JaegerQueryURL = fmt.Sprintf("http://jaeger-query.%s:16686", ns)
@@ -578,7 +582,7 @@ func (b *infraBuilder) tracing(s TracingSpec) error {
 	for _, svc := range []struct {
 		name  string
 		ports []port
-	}{{"jaeger-agent", agent}, {"jaeger-collector", collector}, {"jaeger-query", query}} {
+	}{{JaegerAgentService, agent}, {"jaeger-collector", collector}, {"jaeger-query", query}} {
 		var sp corev1.ServicePortArray
 		for _, p := range svc.ports {
 			sp = append(sp, corev1.ServicePortArgs{Name: pulumi.String(p.name), Port: pulumi.Int(p.port), TargetPort: pulumi.String(p.name), Protocol: pulumi.String(p.proto)})

@@ -143,6 +143,9 @@ type Database struct {
 	// Host and Port: existing target only (the external Postgres).
 	Host string `json:"host"`
 	Port int    `json:"port"`
+	// MaxConnections is the external Postgres' max_connections (existing target only; default 100, Postgres'
+	// own default): the connection budget of the capacity check.
+	MaxConnections int `json:"maxConnections"`
 
 	// Password is digit:dbPassword. On AWS it may be empty: RDS then manages the master password.
 	Password Secret `json:"-"`
@@ -193,8 +196,13 @@ type Services struct {
 	Timezone string
 	// RenderDir is digit:renderDir: write every manifest there instead of deploying.
 	RenderDir string
+	// ElasticsearchSysctl is digit:elasticsearchSysctl: a privileged init container raises vm.max_map_count for
+	// Elasticsearch (default: on, except on aws, whose nodes already set it).
+	ElasticsearchSysctl bool
 	// Catalogue is the default catalogue with digit:catalogue applied, validated.
 	Catalogue *catalogue.Resolved
+	// Secrets is digit:secrets: the values of the catalogue's Secrets the stack gives.
+	Secrets ServiceSecrets
 }
 
 // Secret is a config value given with --secret. It never prints its value.

@@ -64,31 +64,33 @@ func DefaultVolumes() Volumes {
 
 // keys lists every key under digit: and which targets read it (nil = all).
 var keys = map[string][]Target{
-	"target":            nil,
-	"region":            {TargetAWS},
-	"zones":             nil,
-	"vpcCidr":           {TargetAWS},
-	"natMode":           {TargetAWS},
-	"nodeGroup":         {TargetAWS},
-	"kubernetesVersion": {TargetAWS},
-	"endpointAccess":    {TargetAWS},
-	"registry":          nil,
-	"filestore":         {TargetAWS},
-	"bastion":           {TargetAWS},
-	"database":          nil,
-	"dbPassword":        nil,
-	"volumes":           nil,
-	"tags":              nil,
-	"protect":           nil,
-	"kubeconfig":        {TargetExisting},
-	"storageClass":      {TargetExisting},
-	"nodes":             {TargetExisting},
-	"domain":            nil,
-	"tlsEmail":          nil,
-	"tenantId":          nil,
-	"timezone":          nil,
-	"renderDir":         nil,
-	"catalogue":         nil,
+	"target":              nil,
+	"region":              {TargetAWS},
+	"zones":               nil,
+	"vpcCidr":             {TargetAWS},
+	"natMode":             {TargetAWS},
+	"nodeGroup":           {TargetAWS},
+	"kubernetesVersion":   {TargetAWS},
+	"endpointAccess":      {TargetAWS},
+	"registry":            nil,
+	"filestore":           {TargetAWS},
+	"bastion":             {TargetAWS},
+	"database":            nil,
+	"dbPassword":          nil,
+	"volumes":             nil,
+	"tags":                nil,
+	"protect":             nil,
+	"kubeconfig":          {TargetExisting},
+	"storageClass":        {TargetExisting},
+	"nodes":               {TargetExisting},
+	"domain":              nil,
+	"tlsEmail":            nil,
+	"tenantId":            nil,
+	"timezone":            nil,
+	"renderDir":           nil,
+	"catalogue":           nil,
+	"secrets":             nil,
+	"elasticsearchSysctl": nil,
 }
 
 // KnownKeys returns the keys under digit:, sorted (for docs and tests).
@@ -214,6 +216,7 @@ func Load(src Source, project, stack string) (*Config, error) {
 		l.loadExisting(c)
 	}
 	l.loadServices(c)
+	l.loadSecrets(c, ProvidedSecrets(c))
 
 	if len(l.errs) > 0 {
 		sort.Strings(l.errs)
@@ -374,7 +377,7 @@ func (l *loader) loadAWS(c *Config) {
 
 	db := &c.Database
 	if db.Host != "" || db.Port != 0 {
-		l.fail("database", "host and port are only for target existing; on aws the program creates the database")
+		l.fail("database", "host, port and maxConnections are only for target existing; on aws the program creates the database")
 	}
 	if !dbClassRe.MatchString(db.InstanceClass) {
 		l.fail("database", "instanceClass %q is not an RDS class (e.g. db.t3.medium)", db.InstanceClass)
@@ -391,6 +394,9 @@ func (l *loader) loadAWS(c *Config) {
 		}
 	}
 }
+
+// DefaultMaxConnections is Postgres' own default max_connections.
+const DefaultMaxConnections = 100
 
 func (l *loader) loadExisting(c *Config) {
 	e := &c.Existing
@@ -443,6 +449,12 @@ func (l *loader) loadExisting(c *Config) {
 	}
 	if db.Port == 0 {
 		db.Port = DefaultDBPort
+	}
+	if db.MaxConnections == 0 {
+		db.MaxConnections = DefaultMaxConnections
+	}
+	if db.MaxConnections < 10 || db.MaxConnections > 100000 {
+		l.fail("database", "maxConnections %d is out of range (allowed: 10..100000)", db.MaxConnections)
 	}
 	if db.Port < 1 || db.Port > 65535 {
 		l.fail("database", "port %d is not a TCP port", db.Port)
@@ -547,6 +559,9 @@ func (l *loader) loadServices(c *Config) {
 		l.fail("timezone", "%q is not an IANA time zone (e.g. Asia/Kolkata)", s.Timezone)
 	}
 	s.RenderDir = l.str("renderDir", "")
+	// EKS nodes set vm.max_map_count high enough for Elasticsearch; other clusters' nodes may keep the kernel's
+	// 65530, on which Elasticsearch refuses to start.
+	s.ElasticsearchSysctl = l.boolean("elasticsearchSysctl", c.Target != TargetAWS)
 
 	base, err := catalogue.Default()
 	if err != nil {
