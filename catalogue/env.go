@@ -160,7 +160,8 @@ type EnvTemplate struct {
 const ServiceNamePlaceholder = "{service}"
 
 // Deviation records where a service knowingly departs from what upstream's charts and the egov-demo environment
-// give it, and why. Exactly one of Env, InitContainer and Volume names what departs.
+// give it, or from what its image ships with, and why. Exactly one of Env, InitContainer, Volume and Property names
+// what departs.
 type Deviation struct {
 	// Env is the name of an upstream env entry that is set differently or not at all.
 	Env string `json:"env,omitempty"`
@@ -168,6 +169,9 @@ type Deviation struct {
 	InitContainer string `json:"initContainer,omitempty"`
 	// Volume is the name of an upstream volume that is replaced or absent.
 	Volume string `json:"volume,omitempty"`
+	// Property is a Spring property of the image with a risky default (localhost, eGov's dev server, a developer's
+	// disk) that the env knowingly leaves at that default.
+	Property string `json:"property,omitempty"`
 	// Reason says why, for a reviewer: what upstream does, what this catalogue does instead and what follows.
 	Reason string `json:"reason"`
 }
@@ -349,13 +353,13 @@ func checkDeviations(where string, devs []Deviation, errs *errorList) {
 		at := fmt.Sprintf("%s[%d]", where, i)
 		var what []string
 		for _, w := range []struct{ kind, name string }{{"env", d.Env}, {"initContainer", d.InitContainer},
-			{"volume", d.Volume}} {
+			{"volume", d.Volume}, {"property", d.Property}} {
 			if w.name != "" {
 				what = append(what, w.kind+" "+w.name)
 			}
 		}
 		if len(what) != 1 {
-			errs.add("%s: names exactly one of env, initContainer, volume (found %d)", at, len(what))
+			errs.add("%s: names exactly one of env, initContainer, volume, property (found %d)", at, len(what))
 			continue
 		}
 		if seen[what[0]] {
