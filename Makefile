@@ -28,7 +28,7 @@ up: cluster-start ## deploy the whole service layer onto the local control plane
 	go run ./hack/localsecrets -stack Pulumi.$(STACK).yaml -file $(LOCAL_SECRETS)
 	source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && export DIGIT_SECRETS="$$(cat $(LOCAL_SECRETS))" && \
 	go run ./cmd/digit up -s $(STACK) --state $(STATE_DIR) --yes \
-	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'"}' \
+	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'","maxConnections":'"$$DIGIT_PG_MAX_CONNECTIONS"'}' \
 	  --secret digit:dbPassword=DIGIT_PG_PASSWORD --secret digit:secrets=DIGIT_SECRETS
 	@echo
 	@echo "Deployed. Reach it with:"

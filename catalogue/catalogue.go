@@ -123,6 +123,10 @@ type Service struct {
 	// Env is the service's own env, in order (see env.go): every variable the image reads that upstream sets,
 	// under the name the image reads.
 	Env []EnvVar `json:"env,omitempty"`
+	// GlobalConfigs are what a frontend's window.globalConfigs.getConfig(key) answers (its state tenant, context
+	// paths, ...), injected into its pages by nginx as upstream's <name>-js-injection ConfigMap does; "{tenant}" in
+	// a value is the stack's state tenant. Frontends only.
+	GlobalConfigs map[string]string `json:"globalConfigs,omitempty"`
 	// DBConnections is the pool size of one pod when it is not the catalogue's database.poolSize (java-spring)
 	// or database.otherPoolSize (others). Default: 0 (those).
 	DBConnections int `json:"dbConnections,omitempty"`
@@ -398,6 +402,7 @@ func (s Service) clone() Service {
 		s.Tracing = &t
 	}
 	s.Env = cloneEnv(s.Env)
+	s.GlobalConfigs = maps.Clone(s.GlobalConfigs)
 	s.Deviations = slices.Clone(s.Deviations)
 	return s
 }

@@ -27,6 +27,9 @@ type Database struct {
 	ReservedConnections int `json:"reservedConnections"`
 }
 
+// PoolSizeConfigKey is the egov-config key that carries Database.PoolSize to the services.
+const PoolSizeConfigKey = "spring-datasource-tomcat-max-active"
+
 // ConnectionLine is one service's share of the budget.
 type ConnectionLine struct {
 	Service string
@@ -50,10 +53,14 @@ func (r *Resolved) Connections() []ConnectionLine {
 			continue
 		}
 		env, _ := r.ServiceEnv(s.Name)
-		reads := false
+		reads, pooled := false, false
 		for _, e := range env {
 			if e.Secret != nil && e.Secret.Name == DBSecret {
 				reads = true
+			}
+			// A service that reads the pool size key gets that pool, template or not (report sets it itself).
+			if e.Config == PoolSizeConfigKey {
+				pooled = true
 			}
 		}
 		if !reads && s.Migration == nil {
@@ -68,7 +75,7 @@ func (r *Resolved) Connections() []ConnectionLine {
 			l.Pods = 0
 		case s.DBConnections > 0:
 			l.PerPod = s.DBConnections
-		case s.AppType == AppTypeJavaSpring:
+		case pooled:
 			l.PerPod = db.PoolSize
 		default:
 			l.PerPod = db.OtherPoolSize

@@ -283,6 +283,19 @@ func validateService(entry string, s Service, c *Catalogue, refs envRefs, errs *
 		errs.add("%s: appType %q is not allowed (allowed: %s)", entry, s.AppType, strings.Join(AppTypes, ", "))
 	}
 	checkEnv(entry+": env", s.Env, refs, false, errs)
+	if len(s.GlobalConfigs) > 0 && s.Kind != KindFrontend {
+		errs.add("%s: globalConfigs are for frontends (kind frontend)", entry)
+	}
+	for _, k := range sortedKeys(s.GlobalConfigs) {
+		if !envNameRe.MatchString(k) {
+			errs.add("%s: globalConfigs key %q is not an identifier (letters, digits, '_')", entry, k)
+		}
+		// The value lands in a JavaScript string inside a single-quoted nginx directive.
+		if v := s.GlobalConfigs[k]; strings.ContainsAny(v, "'\"\\<>\n\r") || len(v) > 2048 {
+			errs.add("%s: globalConfigs %s: the value may not contain quotes, backslashes, '<', '>' or line breaks "+
+				"(at most 2048 characters)", entry, k)
+		}
+	}
 	if s.DBConnections < 0 || s.DBConnections > 100 {
 		errs.add("%s: dbConnections %d is out of range (allowed: 0..100; 0 takes the catalogue's pool size)", entry,
 			s.DBConnections)

@@ -318,6 +318,9 @@ EOF
 # prepare_postgres — data dir, passwords, and initdb started in the background (it is the slow
 # part, ~2 s) so that it overlaps the apiserver's start-up; start_postgres finishes the job.
 PG_INIT_JOB=""
+# The whole catalogue's pools at their autoscaling maxima (the stacks' connection budget) fit in this.
+PG_MAX_CONNECTIONS=1000
+
 prepare_postgres() {
   local bin
   bin="$(pg_bin)"
@@ -367,7 +370,7 @@ start_postgres() {
   }
   # Throw-away test data: durability settings off for speed.
   runuser -u postgres -- "$bin/pg_ctl" -D "$pgdata" -l "$PG_ROOT/postgres.log" -w -t "$TIMEOUT" \
-    -o "-c listen_addresses=127.0.0.1 -c port=$DIGIT_PG_PORT -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$DIGIT_PG_PORT -c max_connections=$PG_MAX_CONNECTIONS -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >/dev/null || die "pg_ctl start failed"
   local pid
   pid="$(head -n1 "$pgdata/postmaster.pid")"
@@ -544,6 +547,7 @@ write_env() {
     echo "export DIGIT_PG_PORT=$DIGIT_PG_PORT"
     echo "export DIGIT_PG_DB=egov"
     echo "export DIGIT_PG_USER=egov"
+    echo "export DIGIT_PG_MAX_CONNECTIONS=$PG_MAX_CONNECTIONS"
     echo "export DIGIT_PG_PASSWORD=$DIGIT_PG_PASSWORD"
     printf 'export DIGIT_LOCALCP_DIR=%q\n' "$STATE"
   } >"$STATE/env"

@@ -18,12 +18,28 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..")
 }
 
+// Test values of the required service credentials (digit:secrets); on aws the cloud layer provides the filestore's
+// key pair, so only the enc-service master key is given there.
+const (
+	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}`
+	testFilestoreSecret = `"egov-filestore": {"awskey": "AKIATESTKEY", "awssecretkey": "test-secret-key"}`
+)
+
+func testServiceSecrets(target config.Target) string {
+	if target == config.TargetAWS {
+		return "{" + testEncSecrets + "}"
+	}
+	return "{" + testEncSecrets + ", " + testFilestoreSecret + "}"
+}
+
 func stackConfig(t *testing.T, stack string, extra map[string]string) *config.Config {
 	t.Helper()
 	src, err := config.StackFileSource(filepath.Join(repoRoot(), "Pulumi."+stack+".yaml"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	src.Values["digit:secrets"] = testServiceSecrets(config.Target(src.Values["digit:target"]))
+	src.Secrets = append(src.Secrets, "digit:secrets")
 	for k, v := range extra {
 		src.Values[k] = v
 	}

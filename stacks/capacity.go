@@ -39,7 +39,8 @@ func maxConnections(cfg *config.Config) (int, string, bool) {
 		n := min(int(float64(gib)*(1<<30)*0.9/9531392), 5000)
 		return n, "RDS " + class, true
 	case config.TargetExisting:
-		return cfg.Database.MaxConnections, "the database (digit:database.maxConnections)", true
+		n := cfg.Database.MaxConnections
+		return n, "the database (digit:database.maxConnections)", n > 0
 	}
 	return 0, "", false
 }

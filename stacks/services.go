@@ -206,6 +206,34 @@ func (w *wiring) serviceHosts() map[string]string {
 	return hosts
 }
 
+// subFilterFile is where DIGIT's nginx frontends include the sub_filter directive that injects globalConfigs.
+const subFilterFile = "/etc/nginx/conf.d/sub_filter.conf"
+
+// subFilter is the nginx directive that puts window.globalConfigs into every page a frontend serves. Upstream's
+// points at a globalConfigs.js on eGov's UAT asset bucket; here the configuration is inline, from the catalogue and
+// the stack, so the UI needs no asset of another environment.
+func subFilter(configs map[string]string, tenant string) string {
+	var js strings.Builder
+	js.WriteString("var globalConfigs=(function(){var c={")
+	for i, k := range sortedKeysOf(configs) {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		fmt.Fprintf(&js, "%q:%q", k, strings.ReplaceAll(configs[k], "{tenant}", tenant))
+	}
+	js.WriteString("};return {getConfig:function(k){return c[k];}};})();")
+	return fmt.Sprintf("sub_filter '<head>' '<head><script type=\"text/javascript\">%s</script>';\nsub_filter_once on;\n", js.String())
+}
+
+func sortedKeysOf(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // zuulRoutesEnv is the variable zuul reads its routes file from.
 const zuulRoutesEnv = "ZUUL_ROUTES_FILEPATH"
 
@@ -367,6 +395,10 @@ func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pul
 		// zuul reads the routes from the file mounted above; the variable is set here so they cannot disagree.
 		a.Env = slices.DeleteFunc(a.Env, func(e k8s.EnvVar) bool { return e.Name == zuulRoutesEnv })
 		a.Env = append(a.Env, k8s.LiteralEnv(zuulRoutesEnv, "file:"+k8s.ZuulRoutesFile))
+	}
+	if len(s.GlobalConfigs) > 0 {
+		a.Files = append(a.Files, k8s.File{Volume: "js-injection", MountPath: subFilterFile,
+			Content: subFilter(s.GlobalConfigs, w.cfg.Services.TenantID)})
 	}
 	if s.Name == filestoreService && w.f.Filestore != nil && w.f.Filestore.RoleArn != nil {
 		a.ServiceAccountName = filestoreService

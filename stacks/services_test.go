@@ -28,7 +28,12 @@ func existingConfig(t *testing.T, extra map[string]string) *config.Config {
 	for k, v := range extra {
 		values[k] = v
 	}
-	cfg, err := config.Load(config.MapSource{Values: values, Secrets: []string{"digit:dbPassword"}}, "digit", "test")
+	secrets := []string{"digit:dbPassword"}
+	if _, ok := values["digit:secrets"]; !ok {
+		values["digit:secrets"] = testServiceSecrets(config.TargetExisting)
+		secrets = append(secrets, "digit:secrets")
+	}
+	cfg, err := config.Load(config.MapSource{Values: values, Secrets: secrets}, "digit", "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,12 @@ func newSuite(t *testing.T) *suite {
 	if err != nil {
 		t.Fatalf("DIGIT_PG_PORT %q is not a port", env.pg.Port)
 	}
-	db, _ := json.Marshal(map[string]any{"host": env.pg.Host, "port": port, "name": env.pg.DB, "user": env.pg.User})
+	maxConn, err := strconv.Atoi(env.pg.MaxConnections)
+	if err != nil {
+		t.Fatalf("DIGIT_PG_MAX_CONNECTIONS %q is not a number", env.pg.MaxConnections)
+	}
+	db, _ := json.Marshal(map[string]any{"host": env.pg.Host, "port": port, "name": env.pg.DB, "user": env.pg.User,
+		"maxConnections": maxConn})
 	s.dbJSON = string(db)
 
 	// The catalogue the program will deploy, resolved by the program's own loader from the same settings.

@@ -25,6 +25,8 @@ var env struct {
 // pgConn is the local Postgres the control plane runs.
 type pgConn struct {
 	Host, Port, DB, User, Password string
+	// MaxConnections is the server's max_connections (the stack's connection budget).
+	MaxConnections string
 }
 
 // Binaries from hack/tools.sh: the engine tests need the first set, the control plane the second.
@@ -188,10 +190,12 @@ func startControlPlane() (func() error, error) {
 	env.pg = pgConn{
 		Host: os.Getenv("DIGIT_PG_HOST"), Port: os.Getenv("DIGIT_PG_PORT"), DB: os.Getenv("DIGIT_PG_DB"),
 		User: os.Getenv("DIGIT_PG_USER"), Password: os.Getenv("DIGIT_PG_PASSWORD"),
+		MaxConnections: os.Getenv("DIGIT_PG_MAX_CONNECTIONS"),
 	}
 	for name, v := range map[string]string{
 		"KUBECONFIG": os.Getenv("KUBECONFIG"), "DIGIT_PG_HOST": env.pg.Host, "DIGIT_PG_PORT": env.pg.Port,
 		"DIGIT_PG_DB": env.pg.DB, "DIGIT_PG_USER": env.pg.User, "DIGIT_PG_PASSWORD": env.pg.Password,
+		"DIGIT_PG_MAX_CONNECTIONS": env.pg.MaxConnections,
 	} {
 		if v == "" {
 			return noop, fmt.Errorf("%s does not set %s", envFile, name)

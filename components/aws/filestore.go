@@ -35,6 +35,10 @@ type Filestore struct {
 	BucketArn pulumi.StringOutput
 	// RoleArn goes into the eks.amazonaws.com/role-arn annotation of the service account.
 	RoleArn pulumi.StringOutput
+	// AccessKeyID and SecretAccessKey (a secret) are a key pair of an IAM user that can reach this bucket (and
+	// its KMS key) alone: egov-filestore's storage client signs with static keys and cannot use IRSA.
+	AccessKeyID     pulumi.StringOutput
+	SecretAccessKey pulumi.StringOutput
 }
 
 // bucketPrefixPattern: bucket names are lower-case DNS-ish; the provider appends 26 characters to a prefix.
@@ -174,11 +178,26 @@ func NewFilestore(ctx *pulumi.Context, name string, args FilestoreArgs, opts ...
 	if _, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{Role: role.ID(), Policy: policy}, parent); err != nil {
 		return nil, err
 	}
+	user, err := iam.NewUser(ctx, name, &iam.UserArgs{Path: pulumi.String("/digit/"), Tags: tags}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := iam.NewUserPolicy(ctx, name, &iam.UserPolicyArgs{User: user.Name, Policy: policy}, parent); err != nil {
+		return nil, err
+	}
+	accessKey, err := iam.NewAccessKey(ctx, name, &iam.AccessKeyArgs{User: user.Name}, parent,
+		pulumi.AdditionalSecretOutputs([]string{"secret"}))
+	if err != nil {
+		return nil, err
+	}
 
 	comp.Bucket = bucket.Bucket
 	comp.BucketArn = bucket.Arn
 	comp.RoleArn = role.Arn
+	comp.AccessKeyID = accessKey.ID().ToStringOutput()
+	comp.SecretAccessKey = pulumi.ToSecret(accessKey.Secret).(pulumi.StringOutput)
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"bucket": comp.Bucket, "bucketArn": comp.BucketArn, "roleArn": comp.RoleArn,
+		"accessKeyId": comp.AccessKeyID, "secretAccessKey": comp.SecretAccessKey,
 	})
 }

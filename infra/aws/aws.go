@@ -157,7 +157,10 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		if err != nil {
 			return nil, err
 		}
-		f.Filestore = &infra.Filestore{Bucket: fs.Bucket, Region: a.Region, RoleArn: fs.RoleArn}
+		f.Filestore = &infra.Filestore{Bucket: fs.Bucket, Region: a.Region, RoleArn: fs.RoleArn,
+			// The regional endpoint: the image's storage client defaults to the global one.
+			Endpoint:    "https://s3." + a.Region + ".amazonaws.com",
+			AccessKeyID: fs.AccessKeyID, SecretAccessKey: fs.SecretAccessKey}
 	}
 
 	if a.Bastion.Enabled {

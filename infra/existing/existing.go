@@ -37,5 +37,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		f.Kubeconfig = pulumi.ToSecret(pulumi.String(cfg.Existing.Kubeconfig.Reveal())).(pulumi.StringOutput)
 	}
 	f.RegistryURL = cfg.Registry.URL
+	if os := cfg.Existing.ObjectStorage; os.Bucket != "" {
+		// The key pair is the stack's (digit:secrets egov-filestore): this layer creates no storage.
+		f.Filestore = &infra.Filestore{Bucket: pulumi.String(os.Bucket), Region: os.Region, Endpoint: os.Endpoint}
+	}
 	return f, nil
 }

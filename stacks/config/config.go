@@ -117,6 +117,16 @@ type Existing struct {
 	Zones []string
 	// Nodes is digit:nodes: the cluster's node shape, for the capacity check.
 	Nodes Nodes
+	// ObjectStorage is digit:filestore on this target: the S3-compatible storage (MinIO, a cloud bucket) that
+	// egov-filestore uses; its key pair comes from digit:secrets egov-filestore.
+	ObjectStorage ObjectStorage
+}
+
+// ObjectStorage is an S3-compatible bucket egov-filestore writes to.
+type ObjectStorage struct {
+	Bucket   string `json:"bucket"`
+	Endpoint string `json:"endpoint"`
+	Region   string `json:"region"`
 }
 
 // Nodes describes an existing cluster's schedulable nodes.
@@ -143,8 +153,8 @@ type Database struct {
 	// Host and Port: existing target only (the external Postgres).
 	Host string `json:"host"`
 	Port int    `json:"port"`
-	// MaxConnections is the external Postgres' max_connections (existing target only; default 100, Postgres'
-	// own default): the connection budget of the capacity check.
+	// MaxConnections is the external Postgres' max_connections (existing target only): with it, the capacity
+	// check verifies the services' connection budget (as digit:nodes enables the node check). Default: 0, unknown.
 	MaxConnections int `json:"maxConnections"`
 
 	// Password is digit:dbPassword. On AWS it may be empty: RDS then manages the master password.

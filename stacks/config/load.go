@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -73,7 +74,7 @@ var keys = map[string][]Target{
 	"kubernetesVersion":   {TargetAWS},
 	"endpointAccess":      {TargetAWS},
 	"registry":            nil,
-	"filestore":           {TargetAWS},
+	"filestore":           nil,
 	"bastion":             {TargetAWS},
 	"database":            nil,
 	"dbPassword":          nil,
@@ -102,6 +103,8 @@ func KnownKeys() []string {
 	sort.Strings(out)
 	return out
 }
+
+var bucketNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // loader accumulates every problem so a user fixes their config in one pass, not one error per run.
 type loader struct {
@@ -395,9 +398,6 @@ func (l *loader) loadAWS(c *Config) {
 	}
 }
 
-// DefaultMaxConnections is Postgres' own default max_connections.
-const DefaultMaxConnections = 100
-
 func (l *loader) loadExisting(c *Config) {
 	e := &c.Existing
 	e.Kubeconfig = l.secret("kubeconfig")
@@ -450,10 +450,7 @@ func (l *loader) loadExisting(c *Config) {
 	if db.Port == 0 {
 		db.Port = DefaultDBPort
 	}
-	if db.MaxConnections == 0 {
-		db.MaxConnections = DefaultMaxConnections
-	}
-	if db.MaxConnections < 10 || db.MaxConnections > 100000 {
+	if db.MaxConnections != 0 && (db.MaxConnections < 10 || db.MaxConnections > 100000) {
 		l.fail("database", "maxConnections %d is out of range (allowed: 10..100000)", db.MaxConnections)
 	}
 	if db.Port < 1 || db.Port > 65535 {
@@ -461,6 +458,15 @@ func (l *loader) loadExisting(c *Config) {
 	}
 	if !db.Password.IsSet() {
 		l.fail("dbPassword", "is required on target existing; set it with `pulumi config set --secret %s:dbPassword <value>`", Namespace)
+	}
+	l.object("filestore", &e.ObjectStorage)
+	if os := e.ObjectStorage; os != (ObjectStorage{}) {
+		if !bucketNameRe.MatchString(os.Bucket) {
+			l.fail("filestore", "bucket %q is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')", os.Bucket)
+		}
+		if u, err := url.Parse(os.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("filestore", "endpoint %q must be the storage's http(s) URL (e.g. http://minio.storage:9000)", os.Endpoint)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -18,8 +19,28 @@ func existingBase() map[string]string {
 	}
 }
 
+// testServiceSecrets are the required service credentials (digit:secrets) every valid config needs; on aws the
+// cloud layer provides the filestore's key pair.
+const (
+	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}`
+	testFilestoreSecret = `"egov-filestore": {"awskey": "AKIATESTKEY", "awssecretkey": "test-secret-key"}`
+)
+
+func testServiceSecrets(target string) string {
+	if target == string(TargetAWS) {
+		return "{" + testEncSecrets + "}"
+	}
+	return "{" + testEncSecrets + ", " + testFilestoreSecret + "}"
+}
+
+// load loads values, adding the required digit:secrets unless values set the key (then as given).
 func load(t *testing.T, values map[string]string, secrets ...string) (*Config, error) {
 	t.Helper()
+	if _, ok := values["digit:secrets"]; !ok {
+		values = maps.Clone(values)
+		values["digit:secrets"] = testServiceSecrets(values["digit:target"])
+		secrets = append(secrets, "digit:secrets")
+	}
 	return Load(MapSource{Values: values, Secrets: secrets}, "digit", "test")
 }
 
@@ -193,6 +214,13 @@ func TestCommittedStackFilesAreValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The stack files hold no credentials; the enc-service master key is the one the user must set.
+		if _, err := Load(src, "digit", stack); err == nil || !strings.Contains(err.Error(),
+			`digit:secrets: egov-enc-service key master.password is required`) {
+			t.Errorf("%s without digit:secrets: want the missing enc-service master password named, got %v", stack, err)
+		}
+		src.Values["digit:secrets"] = testServiceSecrets("aws")
+		src.Secrets = append(src.Secrets, "digit:secrets")
 		c, err := Load(src, "digit", stack)
 		if err != nil {
 			t.Fatalf("%s: %v", stack, err)

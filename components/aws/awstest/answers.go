@@ -50,6 +50,9 @@ func defaultOutputs(args pulumi.MockResourceArgs, id string) resource.PropertyMa
 	case "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile", "aws:iam/policy:Policy":
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:iam::%s:%s/%s", AccountID, typ, name))
 		out["name"] = resource.NewProperty(name)
+	case "aws:iam/accessKey:AccessKey":
+		// AWS returns the secret once, at creation; the id is the access key id.
+		out["secret"] = resource.MakeSecret(resource.NewProperty("mock-secret-access-key-" + name))
 	case "aws:kms/key:Key":
 		out["keyId"] = resource.NewProperty(id)
 		out["arn"] = resource.NewProperty(fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", Region, AccountID, id))
