@@ -140,6 +140,9 @@ type Migration struct {
 	Image string `json:"image"`
 	// SchemaTable is Flyway's history table (SCHEMA_TABLE), exactly as upstream names it.
 	SchemaTable string `json:"schemaTable"`
+	// Tag of the migration image when a release pins it apart from the service's (core v2.9 pins
+	// egov-filestore-db and pdf-service-db so). Default: the service's tag.
+	Tag string `json:"tag,omitempty"`
 }
 
 // GitSync clones one of the catalogue's config repositories into GitSyncRoot/<repository name> before the
@@ -225,8 +228,6 @@ type Kafka struct {
 	ReplicationFactor int `json:"replicationFactor"`
 	// OffsetsReplicationFactor is offsets.topic.replication.factor; it must not exceed the broker count.
 	OffsetsReplicationFactor int `json:"offsetsReplicationFactor"`
-	// ZookeeperChroot is the znode Kafka keeps its state under ("/kafka-v2").
-	ZookeeperChroot string `json:"zookeeperChroot"`
 }
 
 // Curator is the es-curator CronJob that deletes old log indices.

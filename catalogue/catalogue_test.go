@@ -367,3 +367,18 @@ func TestMunicipalServicesFollowTheDocumentedConventions(t *testing.T) {
 		t.Errorf("checked %d conventional services, want 12", checked)
 	}
 }
+
+// core v2.9 pins two migration images apart from their services' tags; a service release must not move them.
+func TestPinnedMigrationTagsStayWhenTheServiceTagMoves(t *testing.T) {
+	r := mustResolveJSON(t, `{"services": {"egov-filestore": {"tag": "v9.9.9-new"}}}`)
+	for name, want := range map[string]string{
+		"egov-filestore": "egovio/egov-filestore-db:v1.3.0-72d8393-4",
+		"pdf-service":    "egovio/pdf-service-db:v1.2.2-72d8393-5",
+		"egov-user":      "egovio/egov-user-db:v1.2.8-9fde481-19",
+	} {
+		s, _ := r.Service(name)
+		if got := MigrationImageRef(s, ""); got != want {
+			t.Errorf("%s migration image %q, want %q", name, got, want)
+		}
+	}
+}

@@ -20,7 +20,11 @@ func MigrationImageRef(s Service, registry string) string {
 	if s.Migration == nil {
 		return ""
 	}
-	return joinRef(registry, s.Migration.Image, s.Tag)
+	tag := s.Tag
+	if s.Migration.Tag != "" {
+		tag = s.Migration.Tag
+	}
+	return joinRef(registry, s.Migration.Image, tag)
 }
 
 // WorkloadImageRef is the full image reference of a workload. With a registry, the image's own registry host is

@@ -268,6 +268,11 @@ func validateService(entry string, s Service, c *Catalogue, refs envRefs, errs *
 		if err := checkServiceImage(mg.Image); err != nil {
 			errs.add("%s: migration image %v", entry, err)
 		}
+		if mg.Tag != "" {
+			if err := checkTag(mg.Tag); err != nil {
+				errs.add("%s: migration tag %v", entry, err)
+			}
+		}
 		if !schemaTableRe.MatchString(mg.SchemaTable) || len(mg.SchemaTable) > 63 {
 			errs.add("%s: migration schema table %q is not a table name (allowed: letters, digits, '_' and '-', "+
 				"not starting with a digit, at most 63)", entry, mg.SchemaTable)
@@ -467,9 +472,6 @@ func validateSections(c *Catalogue, errs *errorList) {
 	if k.OffsetsReplicationFactor < 1 || k.OffsetsReplicationFactor > k.Replicas {
 		errs.add("backbone.kafka: offsetsReplicationFactor %d is out of range (allowed: 1..replicas, here %d)",
 			k.OffsetsReplicationFactor, k.Replicas)
-	}
-	if !strings.HasPrefix(k.ZookeeperChroot, "/") {
-		errs.add("backbone.kafka: zookeeperChroot %q must start with '/' (e.g. /kafka-v2)", k.ZookeeperChroot)
 	}
 	if f := strings.Fields(b.Curator.Schedule); len(f) != 5 {
 		errs.add("backbone.curator: schedule %q is not a five-field cron expression (e.g. \"0 18 * * *\")",

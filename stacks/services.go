@@ -499,6 +499,8 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, erro
 		KafkaConnect:            dep(bb.KafkaConnect),
 		Kibana:                  dep(bb.Kibana),
 		ElasticsearchSysctlInit: w.cfg.Services.ElasticsearchSysctl,
+		KafkaTopics: k8s.KafkaTopics{NumPartitions: bb.Kafka.NumPartitions, ReplicationFactor: bb.Kafka.ReplicationFactor,
+			OffsetsReplicationFactor: bb.Kafka.OffsetsReplicationFactor},
 		Curator: k8s.CuratorSpec{
 			Enabled: true, Namespace: bb.Curator.Namespace, Image: catalogue.WorkloadImageRef(bb.Curator.Workload, w.registry),
 			Schedule: bb.Curator.Schedule, RetainDays: bb.Curator.RetentionDays,

@@ -85,6 +85,11 @@ type StatefulSetSpec struct {
 	VolumeSizeGB int
 }
 
+// KafkaTopics are Kafka's topic defaults.
+type KafkaTopics struct {
+	NumPartitions, ReplicationFactor, OffsetsReplicationFactor int
+}
+
 // DeploymentSpec sizes one stateless backbone role. Zero fields take the role's default (see BackboneArgs).
 type DeploymentSpec struct {
 	// Enabled deploys the role. Default: false.
@@ -141,6 +146,9 @@ type BackboneArgs struct {
 	Storage BackboneStorage
 	// Kafka brokers (StatefulSet kafka-v2, Service kafka-v2:9092). Requires Zookeeper.
 	Kafka StatefulSetSpec
+	// KafkaTopics are the brokers' defaults for topics DIGIT creates on first use; replication factors are capped
+	// at the broker count. Default: 3 partitions, replication 2, offsets replication 3.
+	KafkaTopics KafkaTopics
 	// Zookeeper ensemble (StatefulSet zookeeper-v2, Service zookeeper-v2:2181).
 	Zookeeper StatefulSetSpec
 	// ElasticsearchMaster nodes (StatefulSet elasticsearch-master-v1). Requires ElasticsearchData.
@@ -264,6 +272,20 @@ func (a *BackboneArgs) resolve() (*resolvedBackbone, error) {
 		CPURequest: "100m", CPULimit: "1", MemoryRequest: "768Mi", MemoryLimit: "768Mi"})
 	if b.Curator.Namespace == "" {
 		b.Curator.Namespace = b.ElasticsearchData.Namespace
+	}
+	t := &b.KafkaTopics
+	for _, f := range []struct {
+		v   *int
+		def int
+		at  string
+	}{{&t.NumPartitions, 3, "KafkaTopics.NumPartitions"}, {&t.ReplicationFactor, 2, "KafkaTopics.ReplicationFactor"},
+		{&t.OffsetsReplicationFactor, 3, "KafkaTopics.OffsetsReplicationFactor"}} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+		if *f.v < 1 {
+			e.add(f.at, "%d must be at least 1", *f.v)
+		}
 	}
 	if b.Curator.Image == "" {
 		b.Curator.Image = "bobrik/curator:5.6.0"
@@ -780,10 +802,10 @@ func kafkaPlan(a *BackboneArgs) stsPlan {
 		envLit("KAFKA_ADVERTISED_LISTENERS", fmt.Sprintf("PLAINTEXT://$(POD_NAME).%s-headless.%s:9092", kafkaName, s.Namespace)),
 		envLit("KAFKA_HEAP_OPTS", s.HeapOpts),
 		envLit("KAFKA_LOG_DIRS", "/opt/kafka/data/logs"),
-		envLit("KAFKA_NUM_PARTITIONS", "3"),
+		envLit("KAFKA_NUM_PARTITIONS", fmt.Sprint(a.KafkaTopics.NumPartitions)),
 		// Replication factors above the broker count make topic creation fail; cap them for small clusters.
-		envLit("KAFKA_DEFAULT_REPLICATION_FACTOR", fmt.Sprint(minInt(2, n))),
-		envLit("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", fmt.Sprint(minInt(3, n))),
+		envLit("KAFKA_DEFAULT_REPLICATION_FACTOR", fmt.Sprint(minInt(a.KafkaTopics.ReplicationFactor, n))),
+		envLit("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", fmt.Sprint(minInt(a.KafkaTopics.OffsetsReplicationFactor, n))),
 		envLit("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", fmt.Sprint(minInt(3, n))),
 		envLit("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", fmt.Sprint(minInt(2, n))),
 		// DIGIT services rely on topics being created on first use.
