@@ -236,15 +236,17 @@ func TestClusterAddons(t *testing.T) {
 		}
 	}
 	grant := stmts[0].(map[string]any)
+	grantCond, _ := grant["Condition"].(map[string]any)
+	grantBool, _ := grantCond["Bool"].(map[string]any)
 	if !slices.Equal(toStrings(grant["Action"]), []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}) ||
-		grant["Condition"].(map[string]any)["Bool"].(map[string]any)["kms:GrantIsForAWSResource"] != "true" {
+		grantBool["kms:GrantIsForAWSResource"] != "true" {
 		t.Errorf("grant statement %v", grant)
 	}
 	use := stmts[1].(map[string]any)
 	if !slices.Contains(toStrings(use["Action"]), "kms:Decrypt") || !slices.Contains(toStrings(use["Action"]), "kms:GenerateDataKey*") {
 		t.Errorf("use statement %v", use)
 	}
-	if _, ok := use["Condition"].(map[string]any)["Bool"]; ok {
+	if useCond, _ := use["Condition"].(map[string]any); useCond["Bool"] != nil {
 		t.Errorf("use statement carries the grant condition: %v", use["Condition"])
 	}
 	for _, a := range addons {
