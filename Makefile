@@ -10,7 +10,7 @@ export PULUMI_CONFIG_PASSPHRASE ?= digit-local-stack
 # -s -w: no symbol table or DWARF in the test binaries; linking them is a third of a cold `make test` otherwise.
 GO_TEST_FLAGS ?= -timeout 50m -ldflags='-s -w'
 
-.PHONY: tools up down test unit e2e vet fmt bench cluster-start cluster-stop
+.PHONY: tools up down test unit e2e vet fmt bench mutate cluster-start cluster-stop
 
 tools: ## build and cache the Pulumi CLI, providers and the local control plane (once per version)
 	bash hack/tools.sh
@@ -64,3 +64,9 @@ fmt:
 
 bench:
 	go test -run '^$$' -bench . -benchtime 3x ./bench/...
+
+# Mutation testing (slow, not in CI): killed / survived / not covered per package. MUTATE_PKGS narrows it, e.g.
+# `make mutate MUTATE_PKGS="components/aws stacks/config"`.
+MUTATE_PKGS ?= stacks/config catalogue components/... infra/... stacks
+mutate:
+	bash hack/mutate.sh $(MUTATE_PKGS)

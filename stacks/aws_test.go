@@ -3,6 +3,7 @@ package stacks
 import (
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -212,13 +213,8 @@ func TestAWSOutputsKeepThePasswordSecret(t *testing.T) {
 					t.Errorf("output %s is secret; only credentials should be", key)
 				}
 			}
-			for _, res := range r.m.All() {
-				if res.Type == "kubernetes:core/v1:Secret" {
-					continue
-				}
-				if path := plaintextIn(res.Inputs, tc.password); path != "" {
-					t.Errorf("password in plaintext in %s %s at %s", res.Type, res.Name, path)
-				}
+			if paths := r.m.PlaintextPaths(tc.password); len(paths) > 0 {
+				t.Errorf("password in plaintext at %v", paths)
 			}
 		})
 	}
@@ -244,20 +240,8 @@ func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 			t.Fatalf("no %s registered", typ)
 		}
 		for _, res := range list {
-			seen := map[string]bool{}
-			queue := append([]string{}, res.DependsOn...)
-			for len(queue) > 0 {
-				urn := queue[0]
-				queue = queue[1:]
-				if seen[urn] {
-					continue
-				}
-				seen[urn] = true
-				if isCluster(urn) {
-					t.Errorf("%s %s depends on the cluster through %s", typ, res.Name, urn)
-					break
-				}
-				queue = append(queue, byURN[urn].DependsOn...)
+			if via := waitsFor(byURN, res, isCluster); via != "" {
+				t.Errorf("%s %s waits for the cluster through %s", typ, res.Name, via)
 			}
 		}
 	}
@@ -270,6 +254,47 @@ func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 	if !found {
 		t.Fatalf("node group shows no dependency on the cluster (%v): the dependency check would be vacuous", ng.DependsOn)
 	}
+}
+
+// waitsFor walks what res waits for: its dependencies (explicit and through inputs: the SDK records both) and its
+// parent chain, since a child is registered only once its parent is, and the parent waits for its own
+// dependencies. It returns the first URN on the way that matches, "" if none.
+func waitsFor(byURN map[string]awstest.Resource, res awstest.Resource, match func(string) bool) string {
+	seen := map[string]bool{}
+	queue := append([]string{res.Parent}, res.DependsOn...)
+	for len(queue) > 0 {
+		urn := queue[0]
+		queue = queue[1:]
+		if urn == "" || seen[urn] {
+			continue
+		}
+		seen[urn] = true
+		if match(urn) {
+			return urn
+		}
+		next := byURN[urn]
+		queue = append(append(queue, next.Parent), next.DependsOn...)
+	}
+	return ""
+}
+
+// awsMeta finds the Kubernetes object of the type by namespace and metadata.name.
+func awsMeta(m *awstest.Mocks, typ, ns, name string) (awstest.Resource, bool) {
+	for _, r := range m.ByType(typ) {
+		if r.Namespace() == ns && r.MetadataName() == name {
+			return r, true
+		}
+	}
+	return awstest.Resource{}, false
+}
+
+func onlyAWS(t *testing.T, m *awstest.Mocks, token string) awstest.Resource {
+	t.Helper()
+	rs := m.ByType(token)
+	if len(rs) != 1 {
+		t.Fatalf("%d %s registered, want 1", len(rs), token)
+	}
+	return rs[0]
 }
 
 func TestAWSServiceLayerBindsEachVolumeToOnePVInItsZone(t *testing.T) {
@@ -303,22 +328,49 @@ func TestAWSServiceLayerBindsEachVolumeToOnePVInItsZone(t *testing.T) {
 }
 
 func TestAWSServiceLayerWiresRDSIntoEgovConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		extra    map[string]string
+		password string
+	}{
+		{"rds-managed", nil, awstest.ManagedPassword},
+		{"from-config", map[string]string{"digit:dbPassword": "Config-Pass-123"}, "Config-Pass-123"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runAWS(t, stackConfig(t, "prod", tc.extra))
+			// The expectation comes from the RDS instance as the mock answered it, not from the ConfigMap itself.
+			inst := onlyAWS(t, r.m, "aws:rds/instance:Instance")
+			host := inst.Outputs["address"].StringValue()
+			if host == "" || !strings.HasSuffix(host, ".rds.amazonaws.com") {
+				t.Fatalf("mocked RDS address %q", host)
+			}
+			cm, ok := awsMeta(r.m, "kubernetes:core/v1:ConfigMap", "egov", "egov-config")
+			if !ok {
+				t.Fatal("no egov-config ConfigMap in namespace egov")
+			}
+			if got, want := cm.String("data.db-url"), "jdbc:postgresql://"+host+":5432/egov"; got != want {
+				t.Errorf("egov-config db-url %q, want %q (the RDS instance's address and port, database egov)", got, want)
+			}
+			if got := cm.String("data.db-host"); got != host {
+				t.Errorf("egov-config db-host %q, want the RDS address %q", got, host)
+			}
+			if got := cm.String("data.db-name"); got != inst.String("dbName") || got != "egov" {
+				t.Errorf("egov-config db-name %q, RDS dbName %q, want egov", got, inst.String("dbName"))
+			}
+			sec, ok := awsMeta(r.m, "kubernetes:core/v1:Secret", "egov", "db")
+			if !ok {
+				t.Fatal("no db Secret in namespace egov")
+			}
+			if got := sec.String("stringData.password"); got != tc.password || !sec.IsSecret("stringData.password") {
+				t.Errorf("db Secret password matches=%v secret=%v, want the database's password as a secret",
+					got == tc.password, sec.IsSecret("stringData.password"))
+			}
+			if got := sec.String("stringData.username"); got != inst.String("username") || got != "egov" {
+				t.Errorf("db Secret username %q, RDS username %q, want egov", got, inst.String("username"))
+			}
+		})
+	}
 	r := runAWS(t, stackConfig(t, "prod", nil))
-	var found bool
-	for _, cm := range r.m.ByType("kubernetes:core/v1:ConfigMap") {
-		if cm.String("metadata.name") != "egov-config" {
-			continue
-		}
-		found = true
-		url := cm.String("data.db-url")
-		host := cm.String("data.db-host")
-		if host == "" || !strings.HasPrefix(url, "jdbc:postgresql://"+host+":5432/egov") {
-			t.Errorf("egov-config db-host %q db-url %q: not the RDS endpoint", host, url)
-		}
-	}
-	if !found {
-		t.Fatal("no egov-config")
-	}
 	// The full prod catalogue: every enabled service has a Deployment, the gateway and TLS are there.
 	cfg := stackConfig(t, "prod", nil)
 	deployments := map[string]bool{}
@@ -350,5 +402,162 @@ func TestCapacity(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("capacity error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// untaggable are the AWS resource types that take no tags (associations, rules, policies, bucket settings); every
+// other cloud resource must carry digit:tags. A type missing from both (a new resource) fails the test until it is
+// classified.
+var untaggable = map[string]bool{
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                                        true,
+	"aws:ec2/securityGroupRule:SecurityGroupRule":                                                true,
+	"aws:iam/rolePolicy:RolePolicy":                                                              true,
+	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                                          true,
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    true,
+	"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":                                     true,
+	"aws:s3/bucketOwnershipControls:BucketOwnershipControls":                                     true,
+	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": true,
+	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               true,
+	"aws:s3/bucketPolicy:BucketPolicy":                                                           true,
+}
+
+var taggable = map[string]bool{
+	"aws:ec2/vpc:Vpc": true, "aws:ec2/internetGateway:InternetGateway": true, "aws:ec2/routeTable:RouteTable": true,
+	"aws:ec2/subnet:Subnet": true, "aws:ec2/eip:Eip": true, "aws:ec2/natGateway:NatGateway": true,
+	"aws:cloudwatch/logGroup:LogGroup": true, "aws:iam/role:Role": true, "aws:ec2/flowLog:FlowLog": true,
+	"aws:kms/key:Key": true, "aws:ec2/launchTemplate:LaunchTemplate": true, "aws:eks/addon:Addon": true,
+	"eks:index:Cluster": true, "eks:index:ManagedNodeGroup": true, "aws:ec2/securityGroup:SecurityGroup": true,
+	"aws:rds/subnetGroup:SubnetGroup": true, "aws:rds/parameterGroup:ParameterGroup": true,
+	"aws:rds/instance:Instance": true, "aws:ebs/volume:Volume": true, "aws:ecr/repository:Repository": true,
+	"aws:s3/bucketV2:BucketV2": true, "aws:iam/instanceProfile:InstanceProfile": true, "aws:ec2/instance:Instance": true,
+}
+
+func TestAWSDigitTagsOnEveryCloudResource(t *testing.T) {
+	cfg := stackConfig(t, "prod", map[string]string{
+		"digit:tags":    `{"cost-center":"cc-42","owner":"platform"}`,
+		"digit:bastion": `{"enabled":true}`,
+	})
+	r := runAWS(t, cfg)
+	want := map[string]string{"cost-center": "cc-42", "owner": "platform", "project": "digit", "stack": "prod",
+		"managed-by": "pulumi"}
+	tagged := 0
+	for _, res := range r.m.All() {
+		if !strings.HasPrefix(res.Type, "aws:") && !strings.HasPrefix(res.Type, "eks:") {
+			continue
+		}
+		switch {
+		case untaggable[res.Type]:
+			if res.Has("tags") {
+				t.Errorf("%s is listed as untaggable but has tags", res.Type)
+			}
+			continue
+		case !taggable[res.Type]:
+			t.Errorf("%s %s: type neither taggable nor untaggable in this test; classify it", res.Type, res.Name)
+			continue
+		}
+		tagged++
+		tags := res.Tags()
+		for k, v := range want {
+			if tags[k] != v {
+				t.Errorf("%s %s: tag %s=%q, want %q (tags %v)", res.Type, res.Name, k, tags[k], v, tags)
+			}
+		}
+	}
+	if tagged < len(taggable) {
+		t.Errorf("only %d tagged resources checked, fewer than the %d taggable types", tagged, len(taggable))
+	}
+	// The node group's instances and disks get the tags through the launch template.
+	lt := onlyAWS(t, r.m, "aws:ec2/launchTemplate:LaunchTemplate")
+	for _, rt := range []string{"instance", "volume"} {
+		if got := lt.String("tagSpecifications[resourceType=" + rt + "].tags.cost-center"); got != "cc-42" {
+			t.Errorf("launch template %s tags lack digit:tags: %v", rt, lt.Get("tagSpecifications"))
+		}
+	}
+}
+
+// containerImages lists every container and init container image of the workloads.
+func containerImages(m *awstest.Mocks) map[string]string {
+	out := map[string]string{}
+	for _, typ := range []string{"kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet",
+		"kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:CronJob", "kubernetes:batch/v1:Job"} {
+		for _, w := range m.ByType(typ) {
+			spec := "spec.template.spec."
+			if typ == "kubernetes:batch/v1:CronJob" {
+				spec = "spec.jobTemplate.spec.template.spec."
+			}
+			for _, kind := range []string{"containers", "initContainers"} {
+				for i := range w.Len(spec + kind) {
+					c := spec + kind + "[" + strconv.Itoa(i) + "]."
+					out[w.MetadataName()+"/"+w.String(c+"name")] = w.String(c + "image")
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestAWSMirrorPrefixesEveryImageWithTheRegistry(t *testing.T) {
+	registry := awstest.AccountID + ".dkr.ecr." + awstest.Region + ".amazonaws.com/"
+	plain := containerImages(runAWS(t, stackConfig(t, "prod", nil)).m)
+	if len(plain) < 40 {
+		t.Fatalf("only %d container images in the prod stack", len(plain))
+	}
+	for c, img := range plain {
+		if strings.HasPrefix(img, registry) {
+			t.Errorf("%s pulls %s from ECR without digit:registry.mirror", c, img)
+		}
+	}
+	mirrored := containerImages(runAWS(t, stackConfig(t, "prod", map[string]string{
+		"digit:registry": `{"repositories":["egovio/egov-user"],"mirror":true}`,
+	})).m)
+	if len(mirrored) != len(plain) {
+		t.Errorf("%d containers with mirroring, %d without", len(mirrored), len(plain))
+	}
+	for c, img := range mirrored {
+		if img != registry+plain[c] && !strings.HasPrefix(img, registry) {
+			t.Errorf("%s image %q, want it under %s (was %q)", c, img, registry, plain[c])
+		}
+	}
+	if got := mirrored["egov-user/egov-user"]; !strings.HasPrefix(got, registry+"egovio/egov-user:") {
+		t.Errorf("egov-user image %q, want %segovio/egov-user:<tag>", got, registry)
+	}
+}
+
+func TestAWSDomainGivesTLSIngressRoutes(t *testing.T) {
+	const domain, email = "digit.example.gov.in", "devops@example.gov.in" // Pulumi.prod.yaml
+	r := runAWS(t, stackConfig(t, "prod", nil))
+	issuers := r.m.ByType("kubernetes:cert-manager.io/v1:ClusterIssuer")
+	if len(issuers) != 1 || issuers[0].String("spec.acme.email") != email {
+		t.Fatalf("ClusterIssuers %v, want one with ACME email %s", mocktest.Names(issuers), email)
+	}
+	ingresses := map[string]awstest.Resource{}
+	for _, ing := range r.m.ByType("kubernetes:networking.k8s.io/v1:Ingress") {
+		ingresses[ing.MetadataName()] = ing
+		if ing.String("spec.rules[0].host") != domain {
+			t.Errorf("Ingress %s host %q, want %s", ing.MetadataName(), ing.String("spec.rules[0].host"), domain)
+		}
+		if ing.String("spec.tls[0].hosts[0]") != domain || ing.String("spec.tls[0].secretName") == "" {
+			t.Errorf("Ingress %s TLS %v, want a certificate for %s", ing.MetadataName(), ing.Get("spec.tls"), domain)
+		}
+	}
+	routes, ok := mocktest.Await(t, pulumi.ToOutput(r.outputs["ingressRoutes"])).Value.(map[string]string)
+	if !ok || len(routes) == 0 {
+		t.Fatalf("ingressRoutes output %v", r.outputs["ingressRoutes"])
+	}
+	if routes["/user"] != "egov-user" {
+		t.Errorf("ingressRoutes[/user] = %q, want egov-user", routes["/user"])
+	}
+	for path, svc := range routes {
+		ing, ok := ingresses[svc]
+		if !ok {
+			t.Errorf("route %s -> %s has no Ingress", path, svc)
+			continue
+		}
+		if got := ing.String("spec.rules[0].http.paths[0].path"); got != path {
+			t.Errorf("route %s -> %s, but its Ingress serves %q", path, svc, got)
+		}
+	}
+	if len(routes) != len(ingresses) {
+		t.Errorf("%d routes for %d Ingresses", len(routes), len(ingresses))
 	}
 }

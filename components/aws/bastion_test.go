@@ -61,8 +61,26 @@ func TestBastionIsReachableOnlyThroughSSM(t *testing.T) {
 	if inst.String("iamInstanceProfile") != profile.Outputs["name"].StringValue() {
 		t.Errorf("instance profile %q", inst.String("iamInstanceProfile"))
 	}
+	if profile.String("role") != role.Outputs["name"].StringValue() {
+		t.Errorf("instance profile carries role %q, want %q", profile.String("role"), role.Outputs["name"].StringValue())
+	}
+	if !slices.Contains(inst.DependsOn, att.URN) {
+		t.Error("the instance must wait for the SSM policy, or the agent never registers")
+	}
+	trust := role.JSON(t, "assumeRolePolicy").(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	if trust["Principal"].(map[string]any)["Service"] != "ec2.amazonaws.com" {
+		t.Errorf("bastion role assumable by %v", trust["Principal"])
+	}
+	if sg.String("vpcId") != "vpc-1" || sg.String("egress[0].cidrBlocks[0]") != "0.0.0.0/0" ||
+		sg.String("egress[0].protocol") != "-1" {
+		t.Errorf("security group vpc %q egress %v, want vpc-1 and all outbound (SSM endpoints)", sg.String("vpcId"),
+			sg.Get("egress"))
+	}
 	if id, _ := mocktest.AwaitString(t, b.InstanceId); id != inst.ID {
 		t.Errorf("InstanceId %q", id)
+	}
+	if id, _ := mocktest.AwaitString(t, b.SecurityGroupId); id != sg.ID {
+		t.Errorf("SecurityGroupId %q, want %s", id, sg.ID)
 	}
 	assertAllParented(t, m, "digit:aws:Bastion")
 }

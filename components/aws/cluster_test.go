@@ -101,7 +101,7 @@ func TestClusterControlPlane(t *testing.T) {
 }
 
 func TestClusterNodeGroup(t *testing.T) {
-	m, c := runCluster(t, clusterArgs())
+	m, _ := runCluster(t, clusterArgs())
 	ng := only(t, m, "eks:index:ManagedNodeGroup")
 	lt := only(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
 
@@ -164,9 +164,6 @@ func TestClusterNodeGroup(t *testing.T) {
 	if !slices.Contains(ng.DependsOn, vpcCni.URN) {
 		t.Error("the node group must wait for the vpc-cni configuration (max pods is fixed at boot)")
 	}
-	if len(c.Ready) != 5 {
-		t.Errorf("Ready has %d resources, want node group + 4 add-ons", len(c.Ready))
-	}
 }
 
 func TestClusterAddons(t *testing.T) {
@@ -218,9 +215,92 @@ func TestClusterAddons(t *testing.T) {
 	if !found {
 		t.Error("EBS CSI role lacks AmazonEBSCSIDriverPolicy")
 	}
-	kms := m.MustFind(t, "aws:iam/rolePolicy:RolePolicy", "eks-ebs-csi-kms").JSON(t, "policy").(map[string]any)
-	if len(kms["Statement"].([]any)) != 2 {
-		t.Errorf("EBS CSI KMS policy %v", kms)
+	rp := m.MustFind(t, "aws:iam/rolePolicy:RolePolicy", "eks-ebs-csi-kms")
+	if rp.String("role") != role.ID {
+		t.Errorf("EBS CSI KMS policy on role %q, want %s", rp.String("role"), role.ID)
+	}
+	// Without EbsKmsKeyArns the driver may use any key, but only through EC2, and grants only for AWS resources.
+	stmts := rp.JSON(t, "policy").(map[string]any)["Statement"].([]any)
+	if len(stmts) != 2 {
+		t.Fatalf("EBS CSI KMS policy %v, want a grant and a use statement", stmts)
+	}
+	for i, raw := range stmts {
+		st := raw.(map[string]any)
+		if st["Effect"] != "Allow" || st["Resource"] != "*" {
+			t.Errorf("statement %d: %v %v, want Allow on *", i, st["Effect"], st["Resource"])
+		}
+		cond, _ := st["Condition"].(map[string]any)
+		via, _ := cond["StringLike"].(map[string]any)
+		if via["kms:ViaService"] != "ec2.*.amazonaws.com" {
+			t.Errorf("statement %d condition %v: any key usable outside EC2", i, cond)
+		}
+	}
+	grant := stmts[0].(map[string]any)
+	grantCond, _ := grant["Condition"].(map[string]any)
+	grantBool, _ := grantCond["Bool"].(map[string]any)
+	if !slices.Equal(toStrings(grant["Action"]), []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}) ||
+		grantBool["kms:GrantIsForAWSResource"] != "true" {
+		t.Errorf("grant statement %v", grant)
+	}
+	use := stmts[1].(map[string]any)
+	if !slices.Contains(toStrings(use["Action"]), "kms:Decrypt") || !slices.Contains(toStrings(use["Action"]), "kms:GenerateDataKey*") {
+		t.Errorf("use statement %v", use)
+	}
+	if useCond, _ := use["Condition"].(map[string]any); useCond["Bool"] != nil {
+		t.Errorf("use statement carries the grant condition: %v", use["Condition"])
+	}
+	for _, a := range addons {
+		if a.String("resolveConflictsOnCreate") != "OVERWRITE" || a.String("resolveConflictsOnUpdate") != "OVERWRITE" {
+			t.Errorf("add-on %s does not adopt the self-managed copy", a.Name)
+		}
+	}
+}
+
+// TestClusterOrdering: the node group boots after the CNI configuration and the node role's policies; coredns and
+// the CSI controller (Deployments) after the nodes; Ready is exactly what workloads must wait for.
+func TestClusterOrdering(t *testing.T) {
+	m, c := runCluster(t, clusterArgs())
+	ng := only(t, m, "eks:index:ManagedNodeGroup")
+	addon := func(n string) awstest.Resource { return m.MustFind(t, "aws:eks/addon:Addon", "eks-"+n) }
+	ngDeps := []string{addon("vpc-cni").URN, addon("kube-proxy").URN}
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
+		"AmazonSSMManagedInstanceCore"} {
+		ngDeps = append(ngDeps, m.MustFind(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks-node-"+p).URN)
+	}
+	for _, c := range []struct {
+		r    awstest.Resource
+		deps []string
+	}{
+		{ng, ngDeps},
+		{addon("coredns"), []string{ng.URN}},
+		{addon("aws-ebs-csi-driver"), []string{ng.URN, m.MustFind(t, "aws:iam/role:Role", "eks-ebs-csi").URN}},
+	} {
+		for _, d := range c.deps {
+			if !slices.Contains(c.r.DependsOn, d) {
+				t.Errorf("%s does not wait for %s", c.r.Name, d)
+			}
+		}
+	}
+	for _, n := range []string{"vpc-cni", "kube-proxy"} {
+		if slices.Contains(addon(n).DependsOn, ng.URN) {
+			t.Errorf("add-on %s waits for the node group, which waits for it", n)
+		}
+	}
+	var ready []string
+	for _, r := range c.Ready {
+		urn, _ := mocktest.AwaitString(t, r.URN().ToStringOutput())
+		ready = append(ready, urn)
+	}
+	wantReady := []string{ng.URN, addon("vpc-cni").URN, addon("kube-proxy").URN, addon("coredns").URN,
+		addon("aws-ebs-csi-driver").URN}
+	slices.Sort(ready)
+	slices.Sort(wantReady)
+	if !slices.Equal(ready, wantReady) {
+		t.Errorf("Ready %v, want the node group and the 4 add-ons %v", ready, wantReady)
+	}
+	eks := only(t, m, "eks:index:Cluster")
+	if v := ng.Value("cluster"); !v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != eks.URN {
+		t.Errorf("node group cluster %v, want %s", v, eks.URN)
 	}
 }
 

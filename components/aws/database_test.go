@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"testing"
@@ -70,14 +71,19 @@ func TestDatabaseDefaults(t *testing.T) {
 	if got := inst.Strings("vpcSecurityGroupIds"); !slices.Equal(got, []string{sg.ID}) {
 		t.Errorf("instance security groups %v, want only %s", got, sg.ID)
 	}
-	if inst.String("dbSubnetGroupName") == "" {
-		t.Error("no DB subnet group")
+	subnetGroup := only(t, m, "aws:rds/subnetGroup:SubnetGroup")
+	if got, want := inst.String("dbSubnetGroupName"), subnetGroup.Outputs["name"].StringValue(); got != want {
+		t.Errorf("instance in DB subnet group %q, want the component's %q", got, want)
 	}
-	if got := only(t, m, "aws:rds/subnetGroup:SubnetGroup").Strings("subnetIds"); !slices.Equal(got, privateIDs) {
+	if got := subnetGroup.Strings("subnetIds"); !slices.Equal(got, privateIDs) {
 		t.Errorf("subnet group %v, want the private subnets", got)
 	}
 
 	pg := only(t, m, "aws:rds/parameterGroup:ParameterGroup")
+	// The group holds rds.force_ssl; it only takes effect if the instance uses it.
+	if got, want := inst.String("parameterGroupName"), pg.Outputs["name"].StringValue(); got != want {
+		t.Errorf("instance uses parameter group %q, want the component's %q (rds.force_ssl)", got, want)
+	}
 	if pg.String("family") != "postgres15" {
 		t.Errorf("parameter group family %q, want postgres15", pg.String("family"))
 	}
@@ -86,8 +92,14 @@ func TestDatabaseDefaults(t *testing.T) {
 		p := "parameters[" + itoa(i) + "]."
 		params[pg.String(p+"name")] = pg.String(p + "value")
 	}
-	if params["rds.force_ssl"] != "1" || params["log_min_duration_statement"] == "" {
-		t.Errorf("parameters %v", params)
+	if want := map[string]string{"rds.force_ssl": "1", "log_min_duration_statement": "1000"}; !maps.Equal(params, want) {
+		t.Errorf("parameters %v, want %v", params, want)
+	}
+	if got := pg.String("parameters[name=rds.force_ssl].applyMethod"); got != "pending-reboot" {
+		t.Errorf("rds.force_ssl apply method %q: a static parameter needs pending-reboot", got)
+	}
+	if !key.Bool("enableKeyRotation") {
+		t.Error("KMS key rotation is off")
 	}
 
 	if got, _ := mocktest.AwaitString(t, db.Host); got != inst.Outputs["address"].StringValue() {
@@ -114,6 +126,10 @@ func TestDatabaseSecurityGroupOnlyAllowsPostgresFromGivenGroups(t *testing.T) {
 		t.Errorf("inline ingress %v: rules must be separate so the instance does not wait for the cluster", sg.Get("ingress"))
 	}
 	rule := only(t, m, "aws:ec2/securityGroupRule:SecurityGroupRule")
+	// The rule must open the database's group, not the group it admits.
+	if got := rule.String("securityGroupId"); got != sg.ID {
+		t.Errorf("rule attached to security group %q, want the database's %q", got, sg.ID)
+	}
 	if rule.String("type") != "ingress" || rule.String("protocol") != "tcp" || rule.Int("fromPort") != 5432 ||
 		rule.Int("toPort") != 5432 {
 		t.Errorf("rule %v, want ingress tcp 5432 only", rule.Get(""))
@@ -127,11 +143,28 @@ func TestDatabaseSecurityGroupOnlyAllowsPostgresFromGivenGroups(t *testing.T) {
 	if !sg.Has("egress") || sg.Len("egress") != 0 {
 		t.Errorf("egress %v: want an explicit empty list, so AWS's default allow-all egress is removed", sg.Get("egress"))
 	}
-	if sg.Len("egress") != 0 {
-		t.Errorf("egress rules %v", sg.Get("egress"))
-	}
 	if sg.String("vpcId") != "vpc-1" {
 		t.Errorf("security group in VPC %q", sg.String("vpcId"))
+	}
+}
+
+func TestDatabaseOneRulePerAllowedGroup(t *testing.T) {
+	args := dbArgs()
+	args.AllowedSecurityGroupIds = append(args.AllowedSecurityGroupIds, pulumi.String("sg-0bastion000000001"))
+	m, db := runDB(t, args)
+	sg := only(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	for i, src := range []string{awstest.EKSClusterSecurityGroupID, "sg-0bastion000000001"} {
+		rule := m.MustFind(t, "aws:ec2/securityGroupRule:SecurityGroupRule", "db-postgres-from-"+itoa(i))
+		if rule.String("sourceSecurityGroupId") != src || rule.String("securityGroupId") != sg.ID {
+			t.Errorf("rule %d: from %q into %q, want from %s into %s", i, rule.String("sourceSecurityGroupId"),
+				rule.String("securityGroupId"), src, sg.ID)
+		}
+	}
+	if n := len(m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule")); n != 2 {
+		t.Errorf("%d rules, want 2", n)
+	}
+	if got, _ := mocktest.AwaitString(t, db.SecurityGroupId); got != sg.ID {
+		t.Errorf("SecurityGroupId output %q, want the database's group %q", got, sg.ID)
 	}
 }
 
@@ -190,8 +223,31 @@ func TestDatabaseOptionsFollowArgs(t *testing.T) {
 	args.EngineVersion = "16.3"
 	args.AllocatedStorageGB, args.MaxAllocatedStorageGB = 50, 200
 	args.AllowNonSSL = true
-	m, _ := runDB(t, args)
+	args.InstanceClass, args.BackupRetentionDays, args.PerformanceInsights = "db.r6g.large", 14, true
+	args.DBName, args.Username = "digit", "digit_admin"
+	m, db := runDB(t, args)
 	inst := only(t, m, "aws:rds/instance:Instance")
+	for k, c := range map[string][2]any{
+		"engineVersion":              {inst.String("engineVersion"), "16.3"},
+		"instanceClass":              {inst.String("instanceClass"), "db.r6g.large"},
+		"backupRetentionPeriod":      {inst.Int("backupRetentionPeriod"), 14},
+		"performanceInsightsEnabled": {inst.Bool("performanceInsightsEnabled"), true},
+		"dbName":                     {inst.String("dbName"), "digit"},
+		"username":                   {inst.String("username"), "digit_admin"},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("%s = %v, want %v", k, c[0], c[1])
+		}
+	}
+	if got := only(t, m, "aws:rds/parameterGroup:ParameterGroup").String("parameters[name=rds.force_ssl].value"); got != "0" {
+		t.Errorf("rds.force_ssl = %q with AllowNonSSL, want 0", got)
+	}
+	if got, _ := mocktest.AwaitString(t, db.DBName); got != "digit" {
+		t.Errorf("DBName output %q", got)
+	}
+	if got, _ := mocktest.AwaitString(t, db.Username); got != "digit_admin" {
+		t.Errorf("Username output %q", got)
+	}
 	if !inst.Bool("multiAz") || !inst.Bool("deletionProtection") {
 		t.Error("multiAz / deletionProtection not applied")
 	}

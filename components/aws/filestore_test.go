@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,10 +63,32 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 	if o := only(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"); o.String("rule.objectOwnership") != "BucketOwnerEnforced" {
 		t.Errorf("object ownership %q", o.String("rule.objectOwnership"))
 	}
-	policy := only(t, m, "aws:s3/bucketPolicy:BucketPolicy").JSON(t, "policy").(map[string]any)
-	for _, s := range policy["Statement"].([]any) {
-		if s.(map[string]any)["Effect"] != "Deny" {
-			t.Errorf("bucket policy grants access: %v", s)
+	bp := only(t, m, "aws:s3/bucketPolicy:BucketPolicy")
+	if bp.String("bucket") != name {
+		t.Errorf("bucket policy on %q, want %q", bp.String("bucket"), name)
+	}
+	if !slices.Contains(bp.DependsOn, pab.URN) {
+		t.Error("bucket policy does not wait for the public access block (S3 rejects the concurrent change)")
+	}
+	stmts := bp.JSON(t, "policy").(map[string]any)["Statement"].([]any)
+	if len(stmts) != 1 {
+		t.Fatalf("bucket policy %v, want the TLS-only deny", stmts)
+	}
+	deny := stmts[0].(map[string]any)
+	arn := "arn:aws:s3:::" + name
+	if deny["Effect"] != "Deny" || deny["Principal"] != "*" || deny["Action"] != "s3:*" ||
+		!slices.Equal(toStrings(deny["Resource"]), []string{arn, arn + "/*"}) {
+		t.Errorf("bucket policy %v, want Deny * s3:* on %s and its objects", deny, arn)
+	}
+	if c := deny["Condition"].(map[string]any)["Bool"].(map[string]any)["aws:SecureTransport"]; c != "false" {
+		t.Errorf("deny condition aws:SecureTransport=%v, want false (deny plain HTTP only)", c)
+	}
+	if !sse.Bool("rules[0].bucketKeyEnabled") {
+		t.Error("bucket keys off")
+	}
+	for _, tok := range []string{"aws:s3/bucketVersioningV2:BucketVersioningV2", "aws:s3/bucketOwnershipControls:BucketOwnershipControls"} {
+		if got := only(t, m, tok).String("bucket"); got != name {
+			t.Errorf("%s on bucket %q, want %q", tok, got, name)
 		}
 	}
 
@@ -89,13 +113,33 @@ func TestFilestoreRoleIsLimitedToServiceAccountAndBucket(t *testing.T) {
 	if cond[awstest.OidcIssuerHost+":sub"] != "system:serviceaccount:egov:egov-filestore" {
 		t.Errorf("trust condition %v", cond)
 	}
+	if cond[awstest.OidcIssuerHost+":aud"] != "sts.amazonaws.com" || st["Action"] != "sts:AssumeRoleWithWebIdentity" {
+		t.Errorf("trust %v: want web identity with the sts audience", st)
+	}
 	bucketArn := only(t, m, "aws:s3/bucketV2:BucketV2").Outputs["arn"].StringValue()
-	policy := only(t, m, "aws:iam/rolePolicy:RolePolicy").JSON(t, "policy").(map[string]any)
-	for _, s := range policy["Statement"].([]any) {
-		res := s.(map[string]any)["Resource"].(string)
-		if res == "*" || (!strings.HasPrefix(res, bucketArn) && !strings.HasPrefix(res, "arn:aws:kms:")) {
-			t.Errorf("role policy reaches %q beyond the bucket", res)
+	keyArn := only(t, m, "aws:kms/key:Key").Outputs["arn"].StringValue()
+	rp := only(t, m, "aws:iam/rolePolicy:RolePolicy")
+	if rp.String("role") != role.ID {
+		t.Errorf("policy on role %q, want %s", rp.String("role"), role.ID)
+	}
+	// Each statement's actions on exactly its resource: the bucket, its objects, the bucket's key.
+	want := map[string][]string{
+		bucketArn:        {"s3:ListBucket", "s3:GetBucketLocation"},
+		bucketArn + "/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+		keyArn:           {"kms:Decrypt", "kms:GenerateDataKey"},
+	}
+	got := map[string][]string{}
+	for _, s := range rp.JSON(t, "policy").(map[string]any)["Statement"].([]any) {
+		st := s.(map[string]any)
+		if st["Effect"] != "Allow" || st["Condition"] != nil {
+			t.Errorf("statement %v", st)
 		}
+		for _, res := range toStrings(st["Resource"]) {
+			got[res] = append(got[res], toStrings(st["Action"])...)
+		}
+	}
+	if !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("role policy grants %v, want exactly %v", got, want)
 	}
 	if r, _ := mocktest.AwaitString(t, f.RoleArn); r != role.Outputs["arn"].StringValue() {
 		t.Errorf("RoleArn %q", r)

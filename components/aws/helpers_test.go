@@ -67,4 +67,18 @@ func only(t *testing.T, m *awstest.Mocks, token string) awstest.Resource {
 	return rs[0]
 }
 
-func idOf(name string) string { return name + "-id" }
+// toStrings turns a decoded JSON string array (or a single string) into a []string.
+func toStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, _ := e.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}

@@ -60,6 +60,9 @@ func TestNetworkSubnetsFollowNetplanWithDiscoveryTags(t *testing.T) {
 			if tags["env"] != "test" {
 				t.Errorf("%s: user tags not applied: %v", s.Name, tags)
 			}
+			if s.String("vpcId") != vpc.ID {
+				t.Errorf("%s in VPC %q, want %s", s.Name, s.String("vpcId"), vpc.ID)
+			}
 			if s.Bool("mapPublicIpOnLaunch") {
 				t.Errorf("%s maps public IPs on launch", s.Name)
 			}
@@ -146,8 +149,45 @@ func TestNetworkRouting(t *testing.T) {
 			if pubRT.String("routes[0].gatewayId") != igw.ID {
 				t.Errorf("public route table does not route to the IGW: %v", pubRT.Get("routes"))
 			}
-			if n := len(m.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation")); n != 6 {
-				t.Errorf("%d route table associations, want 6", n)
+			// Each subnet is associated with exactly one route table: public ones with the IGW table, private ones
+			// with their zone's NAT table.
+			assocs := m.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+			if len(assocs) != 6 {
+				t.Errorf("%d route table associations, want 6", len(assocs))
+			}
+			tableOf := map[string][]string{}
+			for _, a := range assocs {
+				tableOf[a.String("subnetId")] = append(tableOf[a.String("subnetId")], a.String("routeTableId"))
+			}
+			for _, z := range threeZones {
+				for _, c := range [][2]string{{"digit-public-" + z, pubRT.ID},
+					{"digit-private-" + z, m.MustFind(t, "aws:ec2/routeTable:RouteTable", "digit-private-"+z).ID}} {
+					subnet := m.MustFind(t, "aws:ec2/subnet:Subnet", c[0])
+					if got := tableOf[subnet.ID]; !slices.Equal(got, []string{c[1]}) {
+						t.Errorf("subnet %s is associated with route tables %v, want only %s", c[0], got, c[1])
+					}
+				}
+			}
+			vpc := only(t, m, "aws:ec2/vpc:Vpc")
+			for _, r := range append(m.ByType("aws:ec2/routeTable:RouteTable"), igw) {
+				if r.String("vpcId") != vpc.ID {
+					t.Errorf("%s %s in VPC %q, want %s", r.Type, r.Name, r.String("vpcId"), vpc.ID)
+				}
+			}
+			eips := map[string]string{}
+			for _, e := range m.ByType("aws:ec2/eip:Eip") {
+				eips[e.Outputs["allocationId"].StringValue()] = e.Name
+				if e.String("domain") != "vpc" {
+					t.Errorf("EIP %s domain %q, want vpc", e.Name, e.String("domain"))
+				}
+			}
+			for _, n := range nats {
+				if eips[n.String("allocationId")] != n.Name {
+					t.Errorf("NAT %s uses allocation %q, not its own EIP's", n.Name, n.String("allocationId"))
+				}
+				if !slices.Contains(n.DependsOn, igw.URN) {
+					t.Errorf("NAT %s does not wait for the internet gateway", n.Name)
+				}
 			}
 		})
 	}
@@ -164,8 +204,31 @@ func TestNetworkFlowLogs(t *testing.T) {
 	if fl.String("trafficType") != "ALL" || fl.String("vpcId") != only(t, m, "aws:ec2/vpc:Vpc").ID {
 		t.Errorf("flow log must capture ALL traffic of the VPC: %v", fl.Inputs)
 	}
-	if fl.String("logDestination") != group.Outputs["arn"].StringValue() || fl.String("iamRoleArn") == "" {
-		t.Errorf("flow log does not deliver to the log group through a role: %v", fl.Inputs)
+	groupArn := group.Outputs["arn"].StringValue()
+	if fl.String("logDestination") != groupArn || fl.String("iamRoleArn") != role.Outputs["arn"].StringValue() ||
+		fl.String("logDestinationType") != "cloud-watch-logs" {
+		t.Errorf("flow log does not deliver to the log group through its role: %v", fl.Inputs)
+	}
+	rp := m.MustFind(t, "aws:iam/rolePolicy:RolePolicy", "digit-flow-logs")
+	if rp.String("role") != role.ID {
+		t.Errorf("flow log policy on role %q, want %s", rp.String("role"), role.ID)
+	}
+	if !slices.Contains(fl.DependsOn, rp.URN) {
+		t.Error("the flow log must wait for its role's policy, or delivery fails until it exists")
+	}
+	stmts := rp.JSON(t, "policy").(map[string]any)["Statement"].([]any)
+	if len(stmts) != 1 {
+		t.Fatalf("flow log policy %v, want one statement", stmts)
+	}
+	st := stmts[0].(map[string]any)
+	if res := st["Resource"]; !slices.Equal(toStrings(res), []string{groupArn, groupArn + ":*"}) || st["Effect"] != "Allow" {
+		t.Errorf("flow log policy reaches %v, want only the log group %s and its streams", res, groupArn)
+	}
+	if !slices.Contains(toStrings(st["Action"]), "logs:PutLogEvents") {
+		t.Errorf("flow log policy actions %v", st["Action"])
+	}
+	if got := group.String("namePrefix"); got != "/digit/vpc-flow-logs/digit-" {
+		t.Errorf("log group prefix %q", got)
 	}
 	if group.Int("retentionInDays") != 90 {
 		t.Errorf("retention %d, want 90", group.Int("retentionInDays"))

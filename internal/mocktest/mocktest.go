@@ -52,9 +52,11 @@ type Resource struct {
 
 	Protect        bool
 	RetainOnDelete bool
-	DeleteBefore   bool     // DeleteBeforeReplace
-	DependsOn      []string // URNs of explicit dependencies (pulumi.DependsOn), not those implied by inputs
-	IgnoreChanges  []string // property paths from pulumi.IgnoreChanges
+	DeleteBefore   bool // DeleteBeforeReplace
+	// DependsOn are the URNs the resource waits for, as the SDK sends them: explicit dependencies (pulumi.DependsOn,
+	// a component expanded to its children) and those implied by inputs (outputs of other resources) alike.
+	DependsOn     []string
+	IgnoreChanges []string // property paths from pulumi.IgnoreChanges
 	// AdditionalSecretOutputs are the output names the resource asked the engine to mark secret.
 	AdditionalSecretOutputs []string
 

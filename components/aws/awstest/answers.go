@@ -3,6 +3,7 @@ package awstest
 import (
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -12,9 +13,8 @@ import (
 // Kubeconfig is the kubeconfig JSON the mocked eks:index:Cluster answers with.
 const Kubeconfig = `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"mock","cluster":{"server":"https://mock.eks.amazonaws.com"}}]}`
 
-// defaultOutputs is what every custom resource answers besides its inputs: an id, a name (its name input, else the
-// logical name) and an arn, plus the
-// type-specific outputs the components read:
+// defaultOutputs is what every custom resource answers besides its inputs: an id, a name (its name input, else
+// PhysicalName) and an arn, plus the type-specific outputs the components read:
 //
 //   - aws:ec2/securityGroup:SecurityGroup, aws:ec2/subnet:Subnet, aws:ec2/vpc:Vpc...: id only
 //   - aws:iam/role:Role: arn arn:aws:iam::<account>:role/<name>, name
@@ -37,7 +37,7 @@ func defaultOutputs(args pulumi.MockResourceArgs, id string) resource.PropertyMa
 	if !args.Custom {
 		return out
 	}
-	name := args.Name
+	name := PhysicalName(args.TypeToken, args.Name)
 	if v := args.Inputs["name"]; v.IsString() && v.StringValue() != "" {
 		name = v.StringValue()
 	}
@@ -97,6 +97,16 @@ func defaultOutputs(args pulumi.MockResourceArgs, id string) resource.PropertyMa
 	return out
 }
 
+// PhysicalName is the name the mock gives an auto-named resource (one without a name input): the logical name and a
+// suffix derived from the type token, as the provider appends a random suffix. Resources of different types that
+// share a logical name (a component's subnet group, parameter group and security group are all "<name>") so get
+// different physical names, and a test can tell which one another resource refers to.
+func PhysicalName(token, logical string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(token))
+	return fmt.Sprintf("%s-%07x", logical, h.Sum32()&0xfffffff)
+}
+
 // serviceAndType splits aws:ec2/subnet:Subnet into ("ec2", "subnet").
 func serviceAndType(token string) (string, string) {
 	parts := strings.Split(token, ":")
@@ -119,7 +129,8 @@ func serviceAndType(token string) (string, string) {
 //   - aws:ssm/getParameter:getParameter: value AmiID
 //   - aws:iam/getPolicyDocument:getPolicyDocument: json, the statements re-encoded as an IAM document
 //
-// Anything else answers its arguments back, so unexpected invokes do not fail a test by themselves.
+// Any other token fails the invoke with an error naming it: a mock that echoed unknown invokes back would let a
+// wrong invoke token (or an invoke nobody expected) pass. Add an answer to Mocks.Invokes where a test needs one.
 func defaultCall(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
@@ -155,5 +166,5 @@ func defaultCall(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		b, _ := json.Marshal(doc)
 		return resource.PropertyMap{"json": resource.NewProperty(string(b)), "id": resource.NewProperty("policy")}, nil
 	}
-	return args.Args.Copy(), nil
+	return nil, fmt.Errorf("awstest: no answer for invoke %q (add one to Mocks.Invokes)", args.Token)
 }

@@ -94,7 +94,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if strings.HasPrefix(args.Name, fixturePrefix) {
 		return m.fixtureState(args)
 	}
-	id := mocktest.DefaultID(args)
+	id := resourceID(args)
 	outs := args.Inputs.Copy()
 	for k, v := range defaultOutputs(args, id) {
 		outs[k] = v
@@ -114,6 +114,17 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	m.Record(args, id, outs)
 	return id, outs, nil
+}
+
+// resourceID is "<name>-<type>-id" for a custom resource (e.g. "db-securityGroup-id"), the ID it was read with, or
+// "" for a component. IDs differ between resources of different types that share a logical name, so that a
+// reference to the wrong one (the subnet group's ID where the security group's belongs) shows in a test.
+func resourceID(args pulumi.MockResourceArgs) string {
+	if !args.Custom || args.ID != "" {
+		return mocktest.DefaultID(args)
+	}
+	_, typ := serviceAndType(args.TypeToken)
+	return args.Name + "-" + typ + "-id"
 }
 
 // Call implements pulumi.MockResourceMonitor (invokes).

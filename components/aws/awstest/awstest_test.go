@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -33,7 +34,7 @@ func TestRecordsWithAWSAnswersAndHidesFixtures(t *testing.T) {
 		t.Errorf("options not recorded: parent %q (component %q) protect %v retain %v", s.Parent, c.URN, s.Protect,
 			s.RetainOnDelete)
 	}
-	if s.ID != "s-id" || s.Outputs["arn"].StringValue() == "" {
+	if s.ID != "s-subnet-id" || s.Outputs["arn"].StringValue() == "" {
 		t.Errorf("default outputs id %q arn %v", s.ID, s.Outputs["arn"])
 	}
 }
@@ -59,5 +60,63 @@ func TestOverridesAndInvokes(t *testing.T) {
 	}
 	if len(m.Calls("aws:index/getCallerIdentity:getCallerIdentity")) != 1 {
 		t.Error("call not recorded")
+	}
+}
+
+func TestUnknownInvokeFailsNamingTheToken(t *testing.T) {
+	m := New()
+	const token = "aws:ec2/getVpc:getVpc"
+	_, err := m.Call(pulumi.MockCallArgs{Token: token, Args: resource.PropertyMap{"id": resource.NewProperty("vpc-1")}})
+	if err == nil || !strings.Contains(err.Error(), `"`+token+`"`) {
+		t.Fatalf("unknown invoke answered with error %v, want one naming %s", err, token)
+	}
+	// Through a program, the invoke's error fails the run.
+	err = m.Run(func(ctx *pulumi.Context) error {
+		var out struct{}
+		return ctx.Invoke(token, map[string]any{"id": "vpc-1"}, &out)
+	})
+	if err == nil || !strings.Contains(err.Error(), token) {
+		t.Fatalf("program with an unknown invoke: error %v, want one naming %s", err, token)
+	}
+	m.Invokes[token] = func(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+		return resource.PropertyMap{"cidrBlock": resource.NewProperty("10.0.0.0/16")}, nil
+	}
+	if out, err := m.Call(pulumi.MockCallArgs{Token: token}); err != nil || out["cidrBlock"].StringValue() != "10.0.0.0/16" {
+		t.Errorf("an answer in Invokes is not used: %v %v", out, err)
+	}
+}
+
+func TestSameLogicalNameDifferentTypesGetDistinctNamesAndIDs(t *testing.T) {
+	m := New()
+	err := m.Run(func(ctx *pulumi.Context) error {
+		for _, tok := range []string{"aws:ec2/securityGroup:SecurityGroup", "aws:rds/subnetGroup:SubnetGroup",
+			"aws:rds/parameterGroup:ParameterGroup"} {
+			var r pulumi.CustomResourceState
+			if err := ctx.RegisterResource(tok, "db", pulumi.Map{}, &r); err != nil {
+				return err
+			}
+		}
+		var named pulumi.CustomResourceState
+		return ctx.RegisterResource("aws:iam/role:Role", "r", pulumi.Map{"name": pulumi.String("given")}, &named)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, ids := map[string]bool{}, map[string]bool{}
+	for _, r := range m.All() {
+		if r.Name != "db" {
+			continue
+		}
+		n := r.Outputs["name"].StringValue()
+		if !strings.HasPrefix(n, "db-") || names[n] || ids[r.ID] {
+			t.Errorf("%s: name %q id %q not distinct from the other types' (%v %v)", r.Type, n, r.ID, names, ids)
+		}
+		names[n], ids[r.ID] = true, true
+	}
+	if len(names) != 3 {
+		t.Errorf("%d distinct names, want 3", len(names))
+	}
+	if got := m.MustFind(t, "aws:iam/role:Role", "r").Outputs["name"].StringValue(); got != "given" {
+		t.Errorf("a name input is the physical name: got %q", got)
 	}
 }
