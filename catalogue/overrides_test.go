@@ -54,7 +54,7 @@ func TestParseOverridesIsStrict(t *testing.T) {
 		{"unknown field of an added service", `{"add": [{"name": "x", "module": "core", "ports": 8080}]}`,
 			[]string{"digit:catalogue.add[0].ports: unknown field", "contextPath", "module"}},
 		{"unknown field of an added migration", `{"add": [{"name": "x", "migration": {"table": "t"}}]}`,
-			[]string{"digit:catalogue.add[0].migration.table: unknown field (allowed: image, schemaTable)"}},
+			[]string{"digit:catalogue.add[0].migration.table: unknown field (allowed: image, schemaTable, tag)"}},
 		{"wrong type", `{"services": {"egov-user": {"replicas": "3"}}}`,
 			[]string{`digit:catalogue.services.egov-user.replicas: want an integer, got "3"`}},
 		{"wrong type for a map", `{"services": {"egov-user": {"env": ["FOO=bar"]}}}`,

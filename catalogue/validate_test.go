@@ -97,6 +97,50 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 		{name: "unknown config key", build: func(t *testing.T) string {
 			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "DB_PASSWORD", "config": "db-password"}}})
 		}, want: []string{`service my-svc (module core): env[0] (DB_PASSWORD): config "db-password" is not an egov-config key`}},
+		{name: "env entry with two sources", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "X", "value": "1", "config": "db-url"}}})
+		}, want: []string{`service my-svc (module core): env[0] (X): needs exactly one source (allowed: value, config, serviceHost, secret, fieldRef, checkout; found value, config)`}},
+		{name: "env entry without a source", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "X"}}})
+		}, want: []string{`service my-svc (module core): env[0] (X): needs exactly one source`}},
+		{name: "env entry listed twice", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "X", "value": "1"}, {"name": "X", "value": "2"}}})
+		}, want: []string{`service my-svc (module core): env[1] (X): X is listed twice`}},
+		{name: "env entry for the heap", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "JAVA_OPTS", "value": "-Xmx1g"}}})
+		}, want: []string{`service my-svc (module core): env[0] (JAVA_OPTS): JAVA_OPTS is set from the service's heap field`}},
+		{name: "env service host of no service", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "MDMS_HOST", "serviceHost": "egov-mdms-servce"}}})
+		}, want: []string{`service my-svc (module core): env[0] (MDMS_HOST): serviceHost "egov-mdms-servce" is not a catalogue service; did you mean "egov-mdms-service"?`}},
+		{name: "env secret of no catalogue Secret", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "P", "secret": map[string]string{"name": "sms", "key": "password"}}}})
+		}, want: []string{`service my-svc (module core): env[0] (P): secret "sms" is not a catalogue Secret`}},
+		{name: "env secret key the Secret lacks", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "P", "secret": map[string]string{"name": "egov-notification-sms", "key": "pasword"}}}})
+		}, want: []string{`service my-svc (module core): env[0] (P): secret egov-notification-sms has no key "pasword"; did you mean "password"?`}},
+		{name: "env checkout without git sync", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "F", "checkout": map[string]any{"paths": []string{"a.yml"}}}}})
+		}, want: []string{`service my-svc (module core): env[0] (F): checkout paths need a gitSync repository on the service`}},
+		{name: "env checkout path escaping the repository", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"gitSync": map[string]string{"repo": "configs"},
+				"env": []map[string]any{{"name": "F", "checkout": map[string]any{"paths": []string{"../etc/passwd"}}}}})
+		}, want: []string{`service my-svc (module core): env[0] (F): checkout path "../etc/passwd" must be relative to the repository root`}},
+		{name: "env remove in a catalogue entry", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []map[string]any{{"name": "F", "remove": true}}})
+		}, want: []string{`service my-svc (module core): env[0] (F): remove is only allowed in a stack's overrides`}},
+		{name: "env override removes a name the service lacks", overrides: `{"services": {"egov-user": {"env": [{"name": "SPRING_REDIS_HOTS", "remove": true}]}}}`,
+			want: []string{`digit:catalogue.services.egov-user.env (SPRING_REDIS_HOTS): remove names no entry of the service's env; did you mean "SPRING_REDIS_HOST"?`}},
+		{name: "git sync of no config repository", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"gitSync": map[string]string{"repo": "config"}})
+		}, want: []string{`service my-svc (module core): gitSync repo "config" is not one of the catalogue's configRepos; did you mean "configs"?`}},
+		{name: "config repository pinned to a branch name as commit", overrides: `{"configRepos": {"configs": {"commit": "UNIFIED-DEV"}}}`,
+			want: []string{`configRepos.configs: commit "UNIFIED-DEV" is not a full 40-hex commit id`}},
+		{name: "unknown config repository", overrides: `{"configRepos": {"mdms": {"branch": "DEV"}}}`,
+			want: []string{`digit:catalogue.configRepos.mdms: unknown config repository`}},
+		{name: "config repository over ssh", overrides: `{"configRepos": {"configs": {"url": "git@github.com:egovernments/configs"}}}`,
+			want: []string{`configRepos.configs: url "git@github.com:egovernments/configs" must be an https URL without credentials`}},
+		{name: "globalConfigs on a backend", overrides: `{"add": [{"name": "my-svc", "module": "core", "image": "egovio/my-svc", "tag": "v1", "port": 8080, "contextPath": "my-svc", "globalConfigs": {"A": "b"}}]}`,
+			want: []string{`service my-svc (module core): globalConfigs are for frontends (kind frontend)`}},
 		{name: "unknown kind", build: func(t *testing.T) string { return addJSON(t, map[string]any{"kind": "python"}) },
 			want: []string{`service my-svc (module core): kind "python" is not allowed (allowed: java, node, frontend)`}},
 		{name: "heap on a frontend", overrides: `{"services": {"citizen": {"heap": "-Xmx64m"}}}`,

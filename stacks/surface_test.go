@@ -45,10 +45,13 @@ func propertyDefaults(v any) map[string]string {
 	return out
 }
 
-// envNamesFor are the variable names Spring's relaxed binding reads a property from.
+// envNamesFor are the variable names Spring's relaxed binding reads a property from: the canonical form
+// (SPRING_DATASOURCE_URL, dashes dropped), the legacy one (dashes as underscores), and the property itself upper-cased
+// and the forms SystemEnvironmentPropertySource tries: the name upper-cased unchanged (SPRING.DATASOURCE.URL) and
+// with only its dots replaced (EGOV_PT-SERVICES-V2_HOST).
 func envNamesFor(property string) []string {
 	u := strings.ToUpper(strings.ReplaceAll(property, ".", "_"))
-	return []string{strings.ReplaceAll(u, "-", ""), strings.ReplaceAll(u, "-", "_")}
+	return []string{strings.ReplaceAll(u, "-", ""), strings.ReplaceAll(u, "-", "_"), strings.ToUpper(property), u}
 }
 
 var (

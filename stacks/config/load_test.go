@@ -266,3 +266,41 @@ func TestExistingNodesShape(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceSecretsAreCheckedAgainstTheCatalogue(t *testing.T) {
+	for _, c := range []struct {
+		name, value string
+		secret      bool
+		want        string
+	}{
+		{"plaintext", "{" + testEncSecrets + "}", false, "digit:secrets: holds credentials and must be set as a secret"},
+		{"unknown Secret", `{"egov-enc-servce": {"master.password": "x"}}`, true,
+			`digit:secrets: "egov-enc-servce" is not a Secret of the catalogue; did you mean "egov-enc-service"?`},
+		{"unknown key", `{"egov-enc-service": {"master.pasword": "x"}}`, true,
+			`digit:secrets: egov-enc-service has no key "master.pasword"; did you mean "master.password"?`},
+		{"not an object of strings", `{"egov-enc-service": "x"}`, true, "digit:secrets: want an object of Secret name -> key -> string value"},
+		{"required key left out", `{"egov-enc-service": {"master.password": "x", "master.salt": "y"}}`, true,
+			`digit:secrets: egov-enc-service key master.initialvector is required (the AES initial vector of the master key; read by egov-enc-service): set it with pulumi config set --secret --path 'digit:secrets["egov-enc-service"]["master.initialvector"]' <value>`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			values := awsBase()
+			values["digit:secrets"] = c.value
+			var secrets []string
+			if c.secret {
+				secrets = append(secrets, "digit:secrets")
+			}
+			_, err := load(t, values, secrets...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("want an error containing %q, got %v", c.want, err)
+			}
+		})
+	}
+	// On existing, nothing provides the filestore's keys: they are asked for by name.
+	values := existingBase()
+	values["digit:secrets"] = "{" + testEncSecrets + "}"
+	_, err := load(t, values, "digit:dbPassword", "digit:secrets")
+	if err == nil || !strings.Contains(err.Error(), `digit:secrets: egov-filestore key awskey is required`) ||
+		!strings.Contains(err.Error(), "the existing cloud layer does not provide it here") {
+		t.Errorf("existing without filestore keys: got %v", err)
+	}
+}
