@@ -2,28 +2,50 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 
-TOOLS_DIR ?= $(HOME)/.cache/digit-iac
+TOOLS_DIR ?= $(or $(DIGIT_TOOLS_DIR),$(HOME)/.cache/digit-iac)
 STATE_DIR ?= $(HOME)/.local/state/digit-iac
 LOCALCP_DIR ?= $(STATE_DIR)/localcp
 STACK ?= local
 export PULUMI_CONFIG_PASSPHRASE ?= digit-local-stack
-# -s -w: no symbol table or DWARF in the test binaries; linking them is a third of a cold `make test` otherwise.
-GO_TEST_FLAGS ?= -timeout 50m -ldflags='-s -w'
+# (`go test` links its test binaries without symbol table and DWARF already: -ldflags='-s -w' there changes nothing.)
+GO_TEST_FLAGS ?= -timeout 50m
 
-.PHONY: tools up down test unit e2e vet fmt bench cluster-start cluster-stop
+# Build flags for every go command of this Makefile and of what it starts (vet, the unit and e2e tests, the digit
+# binary, and the `go build`s that the e2e tests and the Pulumi language host run): the build cache only serves a
+# package compiled with the same flags, so they must be the same everywhere or the graph compiles twice.
+# - DWARF is never kept: `go test` and `go run` strip it at link time, so generating it is wasted compile time.
+# - The generated Pulumi SDKs (kubernetes, aws, eks) are the heaviest packages of a cold build; they hold types and
+#   resource registration, where inlining buys nothing at run time: -l cuts their compile further.
+# - GOGC=200: the compiler collects half as often (about -18 % on the heaviest package, ~2.4 GB peak per compile).
+SDK_GCFLAGS := -l -dwarf=false
+GO_BUILD_FLAGS ?= '-gcflags=all=-dwarf=false' \
+  '-gcflags=github.com/pulumi/pulumi-kubernetes/sdk/v4/...=$(SDK_GCFLAGS)' \
+  '-gcflags=github.com/pulumi/pulumi-aws/sdk/v6/...=$(SDK_GCFLAGS)' \
+  '-gcflags=github.com/pulumi/pulumi-eks/sdk/v2/...=$(SDK_GCFLAGS)'
+export GOFLAGS := $(strip $(shell go env GOFLAGS) $(GO_BUILD_FLAGS))
+export GOGC ?= 200
 
-tools: ## build and cache the Pulumi CLI, providers and the local control plane (once per version)
-	bash hack/tools.sh
+# The runner, built once into the state dir: `go build` relinks only when a source, go.mod/go.sum or a flag changed
+# (it compares the build ID of the binary already there), so a second `make up` or `make down` starts at once.
+DIGIT_BIN := $(STATE_DIR)/bin/digit
+
+.PHONY: tools up down test unit e2e vet fmt bench cluster-start cluster-stop digit
+
+tools: ## acquire the Pulumi CLI, the Kubernetes provider and the local control plane (PATH, cache, download or build)
+	DIGIT_TOOLS_DIR=$(TOOLS_DIR) bash hack/tools.sh
 
 cluster-start: tools
-	bash hack/localcp.sh start $(LOCALCP_DIR)
+	DIGIT_TOOLS_DIR=$(TOOLS_DIR) bash hack/localcp.sh start $(LOCALCP_DIR)
 
 cluster-stop:
 	bash hack/localcp.sh stop $(LOCALCP_DIR)
 
-up: cluster-start ## deploy the whole service layer onto the local control plane and local Postgres
+digit: ## build (or keep, when nothing changed) the runner binary $(DIGIT_BIN)
+	go build -o $(DIGIT_BIN) ./cmd/digit
+
+up: digit cluster-start ## deploy the whole service layer onto the local control plane and local Postgres
 	source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && \
-	go run ./cmd/digit up -s $(STACK) --state $(STATE_DIR) --yes \
+	$(DIGIT_BIN) up -s $(STACK) --dir $(CURDIR) --state $(STATE_DIR) --yes \
 	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'"}' \
 	  --secret digit:dbPassword=DIGIT_PG_PASSWORD
 	@echo
@@ -31,13 +53,14 @@ up: cluster-start ## deploy the whole service layer onto the local control plane
 	@echo "  export KUBECONFIG=$(LOCALCP_DIR)/kubeconfig PATH=$$(dirname $$(source $(TOOLS_DIR)/env.sh && command -v kubectl)):\$$PATH"
 	@echo "  kubectl get pods -A                       # workloads on the three simulated nodes"
 	@echo "  kubectl get ingress -n egov               # one route per service context path (ingressRoutes above)"
-	@echo "  go run ./cmd/digit outputs -s $(STACK) --state $(STATE_DIR)"
+	@echo "  $(DIGIT_BIN) outputs -s $(STACK) --state $(STATE_DIR)"
 	@echo "Tear down with: make down"
 
 down: ## destroy the local stack and stop the local control plane
 	if [ -f $(LOCALCP_DIR)/env ]; then \
+	  go build -o $(DIGIT_BIN) ./cmd/digit && \
 	  source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && \
-	  go run ./cmd/digit destroy -s $(STACK) --state $(STATE_DIR) --yes \
+	  $(DIGIT_BIN) destroy -s $(STACK) --dir $(CURDIR) --state $(STATE_DIR) --yes \
 	    --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'"}' \
 	    --secret digit:dbPassword=DIGIT_PG_PASSWORD; \
 	fi
