@@ -212,7 +212,10 @@ timed() {
   local start=$SECONDS cpu0 rc=0
   cpu0="$(cpu_seconds)"
   BUILT=0
+  # Steps run with errexit suspended (they sit on the left of ||), so each one checks its commands itself.
   "$@" || rc=$?
+  # (A ladder step that only passes, e.g. no checksum pinned, is no failure: QUIET_FAIL=1 keeps it silent.)
+  ((rc == 0 || ${QUIET_FAIL:-0})) || log "$name: failed (exit $rc)"
   if ((BUILT)); then
     local took=$((SECONDS - start)) cpu=$(($(cpu_seconds) - cpu0))
     log "$name: done in ${took}s (${cpu} CPU s)"
@@ -224,11 +227,8 @@ timed() {
 # install_bin SRC DEST — move a fresh binary into place atomically, so an interrupted build or download never
 # leaves a half-written binary that the cache step would accept.
 install_bin() {
+  mkdir -p "$(dirname "$2")" && chmod +x "$1" && mv -f "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2" || return 1
   built
-  mkdir -p "$(dirname "$2")"
-  chmod +x "$1"
-  mv -f "$1" "$2.tmp.$$"
-  mv -f "$2.tmp.$$" "$2"
 }
 
 # link_tool TOOL TARGET — make $DIR/bin/TOOL point at the chosen binary (atomically).
@@ -382,9 +382,9 @@ download() {
     for m in ${MEMBERS[$t]:-$t}; do
       [[ -f "$x/$m" ]] || { note "$t" "download: $url has no $m"; log "$t: $url has no $m; next step"; return 1; }
     done
-    for m in ${MEMBERS[$t]:-$t}; do install_bin "$x/$m" "$dest/$(basename "$m")"; done
+    for m in ${MEMBERS[$t]:-$t}; do install_bin "$x/$m" "$dest/$(basename "$m")" || return 1; done
   else
-    install_bin "$f" "$dest/$t"
+    install_bin "$f" "$dest/$t" || return 1
   fi
   take "$t" download "$(cache_path "$t")"
 }
@@ -434,10 +434,10 @@ acquire() {
   local t="$1"
   if [[ "$t" == pulumi-resource-kubernetes ]]; then
     from_env_or_path "$t" || from_plugin_cache || from_cache "$t" ||
-      timed "$t v$K8S_PROVIDER_VERSION (plugin install)" plugin_install
+      QUIET_FAIL=1 timed "$t v$K8S_PROVIDER_VERSION (plugin install)" plugin_install
     return
   fi
-  from_env_or_path "$t" || from_cache "$t" || timed "$t $(tool_version "$t") (download)" download "$t"
+  from_env_or_path "$t" || from_cache "$t" || QUIET_FAIL=1 timed "$t $(tool_version "$t") (download)" download "$t"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -458,14 +458,13 @@ GCFLAGS="all=-dwarf=false"
 # helper_module NAME — make an empty module to build a tool from; prints its directory.
 helper_module() {
   local d="$WORK/$1"
-  mkdir -p "$d"
-  (cd "$d" && go mod init "digit-iac-tools/$1" >/dev/null 2>&1)
+  mkdir -p "$d" && (cd "$d" && go mod init "digit-iac-tools/$1" >/dev/null 2>&1) || return 1
   echo "$d"
 }
 
 build_pulumi() {
   log "building pulumi $PULUMI_VERSION ..."
-  local m; m="$(helper_module pulumi)"
+  local m; m="$(helper_module pulumi)" || return 1
   # pkg/v3's go.mod replaces atotto/clipboard; `go install pkg@version` refuses modules with
   # replaces, and replaces of dependencies are ignored, so repeat it in the helper module.
   # disable_grpc_modules: no GCS-over-gRPC state backend (144 packages, ~12 % of the build; file:// and the
@@ -476,21 +475,21 @@ build_pulumi() {
     # Unstamped, `pulumi version` prints nothing and the Automation API cannot parse it.
     go build -o "$m/pulumi" -tags disable_grpc_modules -gcflags="$GCFLAGS" \
       -ldflags "$STRIP -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
-      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) || return 1
   install_bin "$m/pulumi" "$(cache_path pulumi)"
 }
 
 build_langhost() {
   # Must be called pulumi-language-go and be on PATH: the CLI looks for it there for `runtime: go`.
   log "building pulumi-language-go $LANGHOST_VERSION ..."
-  local m; m="$(helper_module langhost)"
+  local m; m="$(helper_module langhost)" || return 1
   # sdk/v3@v3.62.0 pins golang.org/x/text in a replace; copy it, as for pkg above.
   (cd "$m" &&
     go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$LANGHOST_VERSION" \
       -replace=golang.org/x/text=golang.org/x/text@v0.3.6 &&
     go build -o "$m/pulumi-language-go" -gcflags="$GCFLAGS" \
       -ldflags "$STRIP -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$LANGHOST_VERSION" \
-      github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go)
+      github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go) || return 1
   install_bin "$m/pulumi-language-go" "$DIR/pulumi-language-go-$LANGHOST_VERSION/bin/pulumi-language-go"
 }
 
@@ -504,19 +503,18 @@ build_k8s_provider() {
   # main.go go:embeds schema-embed.json / terraform-mapping-embed.json, which are generated
   # (not shipped) — so generate them in a writable copy of the module.
   local copy="$WORK/provider"
-  cp -r "$src" "$copy"
-  chmod -R u+w "$copy"
+  cp -r "$src" "$copy" && chmod -R u+w "$copy" || return 1
   # The copy's go.mod replaces sdk/v4 with ../sdk, which does not exist outside the upstream
   # repo; drop it so `go run generate.go` can load the module graph (sdk/v4 v4.24.0 from the proxy).
-  (cd "$copy" && go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4)
-  (cd "$copy/cmd/pulumi-resource-kubernetes" && VERSION="$K8S_PROVIDER_VERSION" go run generate.go)
-  local m; m="$(helper_module k8sprovider)"
+  (cd "$copy" && go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4) || return 1
+  (cd "$copy/cmd/pulumi-resource-kubernetes" && VERSION="$K8S_PROVIDER_VERSION" go run generate.go) || return 1
+  local m; m="$(helper_module k8sprovider)" || return 1
   (cd "$m" &&
     go mod edit -require="$mod@$K8S_PROVIDER_MODVERSION" -replace="$mod=$copy" &&
     # The version stamp is what the provider reports to the engine (and in its schema).
     go build -o "$m/pulumi-resource-kubernetes" -gcflags="$GCFLAGS" \
       -ldflags "$STRIP -X $mod/pkg/version.Version=$K8S_PROVIDER_VERSION" \
-      "$mod/cmd/pulumi-resource-kubernetes")
+      "$mod/cmd/pulumi-resource-kubernetes") || return 1
   install_bin "$m/pulumi-resource-kubernetes" "$(cache_path pulumi-resource-kubernetes)"
 }
 
@@ -527,12 +525,12 @@ kube_helper_module() {
   gomod="$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
   [[ -f "$gomod" ]] || { log "cannot download k8s.io/kubernetes@$KUBE_VERSION"; return 1; }
-  m="$(helper_module "$1")"
+  m="$(helper_module "$1")" || return 1
   local args=(-require="k8s.io/kubernetes@$KUBE_VERSION") s
   while read -r s; do
     args+=(-replace="$s=$s@$KUBE_STAGING_VERSION")
   done < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod")
-  (cd "$m" && go mod edit "${args[@]}")
+  (cd "$m" && go mod edit "${args[@]}") || return 1
   echo "$m"
 }
 
@@ -581,7 +579,7 @@ build_kube_group() {
     # go build names go.etcd.io/etcd/server/v3's binary after "server" (a /vN suffix is skipped).
     [[ "$t" == etcd ]] && b="$m/out/server"
     [[ -f "$b" ]] || { log "go build left no binary for $t ($b)"; return 1; }
-    install_bin "$b" "$(cache_path "$t")"
+    install_bin "$b" "$(cache_path "$t")" || return 1
   done
 }
 
@@ -595,7 +593,7 @@ build_kube_one() {
 }
 build_etcd() {
   log "building etcd $ETCD_VERSION (alone) ..."
-  local m; m="$(helper_module etcd)"
+  local m; m="$(helper_module etcd)" || return 1
   # server/v3 replaces its sibling modules with ../<dir>; use their published versions instead.
   local v=$ETCD_VERSION v2=v2.305.${ETCD_VERSION##*.}
   if (cd "$m" &&
@@ -613,10 +611,9 @@ build_etcd() {
   # Fallback: Debian's etcd (3.4) also works with a 1.33 apiserver, only noisier.
   log "etcd $ETCD_VERSION build failed; falling back to Debian etcd-server"
   if ! command -v etcd >/dev/null && [[ ! -x /usr/bin/etcd ]]; then
-    apt-get update -qq && apt-get install -y -qq etcd-server
+    apt-get update -qq && apt-get install -y -qq etcd-server || return 1
   fi
-  mkdir -p "$DIR/etcd-debian/bin"
-  ln -sf /usr/bin/etcd "$DIR/etcd-debian/bin/etcd"
+  mkdir -p "$DIR/etcd-debian/bin" && ln -sf /usr/bin/etcd "$DIR/etcd-debian/bin/etcd" || return 1
   built
 }
 build_kwok() {
@@ -624,7 +621,7 @@ build_kwok() {
   # kwok's go.mod has no replaces, so a plain `go install` works.
   mkdir -p "$WORK/kwok"
   GOBIN="$WORK/kwok" GOFLAGS="${GOFLAGS/-mod=mod/}" go install -gcflags="$GCFLAGS" -ldflags "$STRIP" \
-    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" || return 1
   install_bin "$WORK/kwok/kwok" "$(cache_path kwok)"
 }
 build_kube_tools() {
@@ -649,8 +646,7 @@ install_postgres() {
   # Debian's package also creates the `postgres` user, which localcp.sh runs the server as
   # (postgres refuses to run as root). Its own cluster/service is not used.
   log "installing postgresql (apt) ..."
-  apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
+  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || return 1
   built
 }
 

@@ -501,6 +501,10 @@ func TestNoPinnedChecksumNoDownload(t *testing.T) {
 	r := e.mustFail("etcd")
 	wantIn(t, r.stderr, "etcd v3.5.21: path: none on PATH; cache: no "+filepath.Join(e.dir, "etcd-v3.5.21/bin/etcd"),
 		"download: no pinned sha256 (set DIGIT_ETCD_SHA256)")
+	// A step that merely does not apply is no failure: only the final verdict speaks.
+	if strings.Contains(r.stderr, "failed") {
+		t.Errorf("a ladder step that does not apply is reported as failed:\n%s", r.stderr)
+	}
 }
 
 func TestProviderPlugin(t *testing.T) {
@@ -603,5 +607,24 @@ func TestScriptsParse(t *testing.T) {
 		if out, err := exec.Command("bash", "-n", s).CombinedOutput(); err != nil {
 			t.Errorf("bash -n %s: %v\n%s", s, err, out)
 		}
+	}
+}
+
+func TestFailedBuildFailsTheRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// A go that fails every command: the source build is tried (DIGIT_TOOLS_BUILD=auto) and must stop the run.
+	fake(t, filepath.Join(e.fakes, "go"), `echo "fake go: $*" >&2; exit 1`)
+	e.vars["DIGIT_TOOLS_BUILD"] = "auto"
+	r := e.mustFail("pulumi")
+	wantIn(t, r.stderr, "pulumi "+pulumiVersion+": build (", "pulumi "+pulumiVersion+": failed (exit 1)")
+	if strings.Contains(r.stderr, "tools ready") {
+		t.Errorf("the run reports success after a failed build:\n%s", r.stderr)
+	}
+	if got := e.linked("pulumi"); got != "" {
+		t.Errorf("$DIR/bin/pulumi -> %q after a failed build", got)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "pulumi-"+pulumiVersion)); !os.IsNotExist(err) {
+		t.Errorf("a failed build left %s (stat: %v)", filepath.Join(e.dir, "pulumi-"+pulumiVersion), err)
 	}
 }
