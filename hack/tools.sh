@@ -189,13 +189,15 @@ trap cleanup EXIT
 
 log() { printf '[tools %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-# cpu_seconds — user+system CPU seconds of all finished child processes so far (the compilers of a build
-# included): unlike wall-clock time, it hardly moves when other work shares the machine's cores.
-cpu_seconds() {
+# cpu_now — set CPU_NOW to the user+system CPU seconds of all finished child processes so far (the compilers of
+# a build included): unlike wall-clock time, it hardly moves when other work shares the machine's cores. It sets a
+# variable rather than printing: in a $(...) subshell, `times` would count that subshell's children only (none).
+CPU_NOW=0
+cpu_now() {
   local a b
-  times >"$WORK/.times" # not in a $(...): a subshell starts with no child times of its own
+  times >"$WORK/.times"
   { read -r _ _ && read -r a b; } <"$WORK/.times"
-  echo $(($(mmss "$a") + $(mmss "$b")))
+  CPU_NOW=$(($(mmss "$a") + $(mmss "$b")))
 }
 mmss() { # 1m2.345s -> 62
   local m="${1%%m*}" s="${1#*m}"
@@ -210,14 +212,16 @@ built() { BUILT=1; }
 timed() {
   local name="$1"; shift
   local start=$SECONDS cpu0 rc=0
-  cpu0="$(cpu_seconds)"
+  cpu_now
+  cpu0=$CPU_NOW
   BUILT=0
   # Steps run with errexit suspended (they sit on the left of ||), so each one checks its commands itself.
   "$@" || rc=$?
   # (A ladder step that only passes, e.g. no checksum pinned, is no failure: QUIET_FAIL=1 keeps it silent.)
   ((rc == 0 || ${QUIET_FAIL:-0})) || log "$name: failed (exit $rc)"
   if ((BUILT)); then
-    local took=$((SECONDS - start)) cpu=$(($(cpu_seconds) - cpu0))
+    cpu_now
+    local took=$((SECONDS - start)) cpu=$((CPU_NOW - cpu0))
     log "$name: done in ${took}s (${cpu} CPU s)"
     printf '%s\t%s\t%ss\t%s CPU s\n' "$(date -u +%FT%TZ)" "$name" "$took" "$cpu" >>"$TIMES_LOG"
   fi

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -627,4 +628,39 @@ func TestFailedBuildFailsTheRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dir, "pulumi-"+pulumiVersion)); !os.IsNotExist(err) {
 		t.Errorf("a failed build left %s (stat: %v)", filepath.Join(e.dir, "pulumi-"+pulumiVersion), err)
 	}
+}
+
+func TestSourceBuildIsCachedLinkedAndTimed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	// A go whose `build -o X` burns a few CPU seconds and writes a pulumi to X: the build path end to end.
+	fake(t, filepath.Join(e.fakes, "go"), `case "$1" in
+build)
+  out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done
+  i=0; while [ $i -lt 3000000 ]; do i=$((i+1)); done
+  printf '#!/bin/sh\necho `+pulumiVersion+`\n' >"$out"; chmod +x "$out";;
+esac`)
+	e.vars["DIGIT_TOOLS_BUILD"] = "auto"
+	r := e.mustRun("pulumi")
+	bin := filepath.Join(e.dir, "pulumi-"+pulumiVersion, "bin", "pulumi")
+	wantIn(t, r.stderr, "pulumi "+pulumiVersion+": build "+bin)
+	if got := e.linked("pulumi"); got != bin {
+		t.Errorf("$DIR/bin/pulumi -> %q, want %q", got, bin)
+	}
+	times, err := os.ReadFile(filepath.Join(e.dir, "build-times.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "<date>\tpulumi v3.274.1\t<wall>s\t<cpu> CPU s": the CPU seconds are those of the build's processes.
+	f := strings.Split(strings.TrimSpace(string(times)), "\t")
+	var cpu int
+	if len(f) != 4 || f[1] != "pulumi "+pulumiVersion {
+		t.Fatalf("build-times.log: %q", times)
+	}
+	if _, err := fmt.Sscanf(f[3], "%d CPU s", &cpu); err != nil || cpu < 1 {
+		t.Errorf("build-times.log records %q CPU for a build that burnt seconds of it (%v)", f[3], err)
+	}
+	// Built once: the next run takes it from the cache.
+	r = e.mustRun("pulumi")
+	wantIn(t, r.stderr, "pulumi "+pulumiVersion+": cache "+bin)
 }
