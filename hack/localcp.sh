@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hack/localcp.sh — a real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler) on loopback, with three kwok-simulated nodes, a fake volume provisioner, and a
-# local Postgres: enough for the real Pulumi engine and Kubernetes provider to deploy to, with
+# kube-scheduler) on loopback, with three kwok-simulated nodes, dynamic volumes from the controller-manager's
+# hostPath provisioner, and a local Postgres: enough for the real Pulumi engine and Kubernetes provider to deploy to, with
 # their await logic behaving as on a real cluster.
 #
 # Usage:
@@ -11,14 +11,17 @@
 #
 # `start` writes <statedir>/kubeconfig and <statedir>/env (source it: exports KUBECONFIG,
 # DIGIT_PG_HOST, DIGIT_PG_PORT, DIGIT_PG_DB, DIGIT_PG_USER, DIGIT_PG_PASSWORD, DIGIT_LOCALCP_DIR).
-# Tools come from hack/tools.sh (run automatically; it only builds what is missing).
+# Its tools come from hack/tools.sh (run automatically for them; it only acquires what is missing).
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-# StorageClass the fake provisioner serves, and the annotation kwok selects its nodes by.
+# The StorageClass of the local stack (Pulumi.local.yaml's digit:storageClass), and the annotation kwok selects its
+# nodes by. kube-controller-manager's in-tree hostPath provisioner (--enable-hostpath-provisioner) serves the class:
+# for each claim it creates a hostPath PV under /tmp/hostpath_pv/ pre-bound to it, and deletes both on release.
+# No data is written there (kwok runs no containers); it replaces a provisioner of our own and its client-go build.
 STORAGE_CLASS=local-fake
-PROVISIONER=digit.local/fake
+PROVISIONER=kubernetes.io/host-path
 KWOK_NODE_ANNOTATION=kwok.x-k8s.io/node
 ZONES=(zone-a zone-b zone-c)
 # Timeouts (seconds) for each readiness wait.
@@ -78,7 +81,7 @@ stop_all() {
   fi
   [[ -f "$PIDS" ]] || return 0
   local name pid exe alive=()
-  # Reverse start order: the provisioner and kwok go before the apiserver, etcd last.
+  # Reverse start order: kwok and the controllers go before the apiserver, etcd last.
   while read -r name pid exe; do
     if pid_alive "$pid" "$exe"; then
       kill -TERM "$pid" 2>/dev/null || true
@@ -396,7 +399,9 @@ cmd_start() {
   fi
 
   # Tools: builds nothing when the cache is complete (about a second).
-  "$HACK_DIR/tools.sh" >/dev/null 2>"$STATE/tools.log" || { tail -n 30 "$STATE/tools.log" >&2; die "hack/tools.sh failed"; }
+  # Only what the control plane runs: the engine and the provider are not needed to start it.
+  "$HACK_DIR/tools.sh" postgresql etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok \
+    >/dev/null 2>"$STATE/tools.log" || { tail -n 30 "$STATE/tools.log" >&2; die "hack/tools.sh failed"; }
   # shellcheck disable=SC1090,SC1091
   source "$("$HACK_DIR/tools.sh" --print-env)"
 
@@ -456,7 +461,7 @@ cmd_start() {
     curl -fsS --cacert "$PKI/ca.crt" "https://127.0.0.1:$API_PORT/readyz"
 
   # --- kube-controller-manager (node-lifecycle removes the not-ready taint of kwok nodes;
-  # the namespace controller finalises deletions; the PV controller binds claims).
+  # the namespace controller finalises deletions; the PV controller provisions (hostPath) and binds claims).
   # A node the lifecycle controller once calls NotReady gets its Pods marked unready, and kwok never marks them
   # ready again; on a busy 2-core machine renewals can lag past the default 40 s, so the grace period is generous
   # (kwok's node Leases: see --node-lease-duration-seconds below).
@@ -470,7 +475,8 @@ cmd_start() {
     --use-service-account-credentials=true \
     --cluster-signing-cert-file="$PKI/ca.crt" --cluster-signing-key-file="$PKI/ca.key" \
     --controllers='*' --leader-elect=false --profiling=false \
-    --node-monitor-grace-period=5m
+    --node-monitor-grace-period=5m \
+    --enable-hostpath-provisioner=true
 
   # --- kube-scheduler
   CURRENT=kube-scheduler
@@ -492,11 +498,6 @@ cmd_start() {
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
     --server-address="127.0.0.1:$kwok_port" --cidr=10.244.0.1/16 --node-ip=127.0.0.1
-
-  # --- fake volume provisioner for the local-fake StorageClass
-  CURRENT=fakeprovisioner
-  spawn fakeprovisioner fakeprovisioner --kubeconfig="$STATE/kubeconfig" \
-    --provisioner="$PROVISIONER" --base-dir="$STATE/volumes"
 
   # Postgres comes up while the controllers start.
   start_postgres

@@ -33,7 +33,7 @@ type pgConn struct {
 var (
 	engineTools       = []string{"go", "pulumi"}
 	controlPlaneTools = []string{"pulumi-language-go", "pulumi-resource-kubernetes", "kubectl", "kube-apiserver",
-		"kube-controller-manager", "kube-scheduler", "etcd", "kwok", "fakeprovisioner"}
+		"kube-controller-manager", "kube-scheduler", "etcd", "kwok"}
 )
 
 func TestMain(m *testing.M) {
