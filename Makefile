@@ -23,7 +23,7 @@ TEST_PKGS = $(shell go list ./... | grep -v '/bench$$')
 # (it compares the build ID of the binary already there), so a second `make up` or `make down` starts at once.
 DIGIT_BIN := $(STATE_DIR)/bin/digit
 
-.PHONY: tools up down test unit e2e vet fmt bench mutate cluster-start cluster-stop digit
+.PHONY: tools up down test unit e2e vet fmt bench mutate cluster-start cluster-stop digit fidelity-summary
 
 tools: ## acquire the Pulumi CLI, the Kubernetes provider and the local control plane (PATH, cache, download or build)
 	DIGIT_TOOLS_DIR=$(TOOLS_DIR) bash hack/tools.sh
@@ -75,6 +75,13 @@ e2e: tools ## the real engine and provider against a local control plane
 
 test: tools vet ## everything: vet, unit and mock tests, end-to-end tests
 	source $(TOOLS_DIR)/env.sh && go test $(GO_TEST_FLAGS) $(TEST_PKGS)
+	@$(MAKE) --no-print-directory fidelity-summary
+
+# `go test` shows a passing package's output only with -v: print the fidelity and configuration-surface summaries
+# (the tests' results are cached from the run above, so this replays them).
+fidelity-summary:
+	@go test -v -run 'TestFidelityToUpstream|TestSurfaceRiskyPropertiesAreSetOrRecorded' ./stacks/ | \
+	  grep -E '^(fidelity |surface (class|total))'
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
