@@ -823,7 +823,7 @@ func (s *suite) interruptedUp(t *testing.T) {
 		"add": []any{map[string]any{
 			"module": "core", "name": "e2e-probe", "image": "egovio/e2e-probe", "tag": "v1", "port": 8080,
 			"contextPath": "e2e-probe", "healthPath": "/e2e-probe/health", "viaZuul": false,
-			"memoryLimit": "256Mi", "heap": "-Xmx128m -Xms128m", "cpuRequest": "50m", "configKeys": []any{},
+			"memoryLimit": "256Mi", "heap": "-Xmx128m -Xms128m", "cpuRequest": "50m", "env": []any{},
 		}},
 	})
 	change := extra["digit:catalogue"]

@@ -73,6 +73,7 @@ func (s *suite) digitWiring(t *testing.T) {
 	}
 
 	// Every reference resolves, in every namespace with DIGIT services.
+	keys := map[string]map[string]bool{}
 	for _, m := range s.cat.Modules() {
 		if len(m.Services) == 0 {
 			continue
@@ -87,7 +88,7 @@ func (s *suite) digitWiring(t *testing.T) {
 				t.Errorf("service %s has no Deployment in %s", svc.Name, m.Namespace)
 				continue
 			}
-			s.checkReferences(t, d)
+			s.checkReferences(t, d, keys)
 		}
 	}
 
@@ -140,9 +141,34 @@ func (s *suite) digitWiring(t *testing.T) {
 }
 
 // checkReferences fails for every configMapKeyRef or secretKeyRef of a Deployment's containers whose object or key
-// does not exist.
-func (s *suite) checkReferences(t *testing.T, d *appsv1.Deployment) {
+// does not exist. keys caches what each ConfigMap and Secret holds (nil: it does not exist).
+func (s *suite) checkReferences(t *testing.T, d *appsv1.Deployment, keys map[string]map[string]bool) {
 	ns := d.Namespace
+	lookup := func(kind, name string) map[string]bool {
+		id := kind + "/" + ns + "/" + name
+		if k, ok := keys[id]; ok {
+			return k
+		}
+		var found map[string]bool
+		switch kind {
+		case "ConfigMap":
+			if cm, err := s.kube.CoreV1().ConfigMaps(ns).Get(s.ctx, name, metav1.GetOptions{}); err == nil {
+				found = map[string]bool{}
+				for k := range cm.Data {
+					found[k] = true
+				}
+			}
+		case "Secret":
+			if sec, err := s.kube.CoreV1().Secrets(ns).Get(s.ctx, name, metav1.GetOptions{}); err == nil {
+				found = map[string]bool{}
+				for k := range sec.Data {
+					found[k] = true
+				}
+			}
+		}
+		keys[id] = found
+		return found
+	}
 	containers := append(append([]corev1.Container{}, d.Spec.Template.Spec.InitContainers...), d.Spec.Template.Spec.Containers...)
 	for _, c := range containers {
 		for _, e := range c.Env {
@@ -151,28 +177,23 @@ func (s *suite) checkReferences(t *testing.T, d *appsv1.Deployment) {
 			}
 			where := fmt.Sprintf("%s/%s container %s env %s", ns, d.Name, c.Name, e.Name)
 			if r := e.ValueFrom.ConfigMapKeyRef; r != nil {
-				cm, err := s.kube.CoreV1().ConfigMaps(ns).Get(s.ctx, r.Name, metav1.GetOptions{})
-				if err != nil {
+				if k := lookup("ConfigMap", r.Name); k == nil {
 					t.Errorf("%s references ConfigMap %s, which does not exist", where, r.Name)
-				} else if _, ok := cm.Data[r.Key]; !ok {
+				} else if !k[r.Key] {
 					t.Errorf("%s references key %s of ConfigMap %s, which it does not have", where, r.Key, r.Name)
 				}
 			}
 			if r := e.ValueFrom.SecretKeyRef; r != nil {
-				sec, err := s.kube.CoreV1().Secrets(ns).Get(s.ctx, r.Name, metav1.GetOptions{})
-				if err != nil {
+				if k := lookup("Secret", r.Name); k == nil {
 					t.Errorf("%s references Secret %s, which does not exist", where, r.Name)
-				} else if _, ok := sec.Data[r.Key]; !ok {
+				} else if !k[r.Key] {
 					t.Errorf("%s references key %s of Secret %s, which it does not have", where, r.Key, r.Name)
 				}
 			}
 		}
 	}
 	for _, v := range d.Spec.Template.Spec.Volumes {
-		if v.ConfigMap == nil {
-			continue
-		}
-		if _, err := s.kube.CoreV1().ConfigMaps(ns).Get(s.ctx, v.ConfigMap.Name, metav1.GetOptions{}); err != nil {
+		if v.ConfigMap != nil && lookup("ConfigMap", v.ConfigMap.Name) == nil {
 			t.Errorf("%s/%s volume %s mounts ConfigMap %s, which does not exist", ns, d.Name, v.Name, v.ConfigMap.Name)
 		}
 	}
