@@ -136,19 +136,7 @@ func newSuite(t *testing.T) *suite {
 	}
 	src.Values["digit:database"] = s.dbJSON
 	s.catJSON = src.Values["digit:catalogue"]
-	base, err := catalogue.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	overrides, err := catalogue.ParseOverrides([]byte(s.catJSON))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resolved, err := catalogue.Resolve(base, overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets, err := config.GenerateSecrets(resolved, nil, nil)
+	secrets, err := config.GenerateStackSecrets(src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

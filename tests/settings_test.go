@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/stacks"
 	"github.com/digit-iac/digit/stacks/config"
 )
@@ -25,19 +24,7 @@ func TestLocalSettingsLoadAndFit(t *testing.T) {
 	if _, err := config.Load(src, "digit", "local"); err == nil || !strings.Contains(err.Error(), "digit:secrets: egov-enc-service key master.password is required") {
 		t.Fatalf("expected Pulumi.local.yaml without digit:secrets to ask for the enc-service master key; got %v", err)
 	}
-	base, err := catalogue.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	overrides, err := catalogue.ParseOverrides([]byte(src.Values["digit:catalogue"]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalogue.Resolve(base, overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	generated, err := config.GenerateSecrets(cat, nil, nil)
+	generated, err := config.GenerateStackSecrets(src, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/stacks/config"
 )
 
@@ -35,20 +34,6 @@ func run(stackFile, file string) error {
 	if err != nil {
 		return err
 	}
-	base, err := catalogue.Default()
-	if err != nil {
-		return err
-	}
-	var o catalogue.Overrides
-	if v, ok := src.Get(config.Namespace + ":catalogue"); ok {
-		if o, err = catalogue.ParseOverrides([]byte(v)); err != nil {
-			return fmt.Errorf("%s: %w", stackFile, err)
-		}
-	}
-	cat, err := catalogue.Resolve(base, o)
-	if err != nil {
-		return fmt.Errorf("%s: %w", stackFile, err)
-	}
 	have := map[string]map[string]string{}
 	if b, err := os.ReadFile(file); err == nil {
 		if err := json.Unmarshal(b, &have); err != nil {
@@ -57,10 +42,9 @@ func run(stackFile, file string) error {
 	} else if !os.IsNotExist(err) {
 		return err
 	}
-	// A local stack's cloud layer (target existing) provides no credentials.
-	out, err := config.GenerateSecrets(cat, have, nil)
+	out, err := config.GenerateStackSecrets(src, have)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", stackFile, err)
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

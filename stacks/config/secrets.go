@@ -137,3 +137,23 @@ func GenerateSecrets(cat *catalogue.Resolved, have map[string]map[string]string,
 	}
 	return out, nil
 }
+
+// GenerateStackSecrets is GenerateSecrets for a stack given as its settings (a stack file's Source): the catalogue
+// its digit:catalogue resolves to decides which Secrets are read. A local stack's cloud layer provides nothing.
+func GenerateStackSecrets(src Source, have map[string]map[string]string) (map[string]map[string]string, error) {
+	base, err := catalogue.Default()
+	if err != nil {
+		return nil, err
+	}
+	var o catalogue.Overrides
+	if v, ok := src.Get(Namespace + ":catalogue"); ok {
+		if o, err = catalogue.ParseOverrides([]byte(v)); err != nil {
+			return nil, err
+		}
+	}
+	cat, err := catalogue.Resolve(base, o)
+	if err != nil {
+		return nil, err
+	}
+	return GenerateSecrets(cat, have, nil)
+}
