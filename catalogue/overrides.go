@@ -232,10 +232,5 @@ func (o ServiceOverride) applyTo(s *Service, errs *errorList) {
 	}
 }
 
-// didYouMean is the "; did you mean ...?" part of an error about an unknown name, or "".
-func didYouMean(name string, known []string) string {
-	if best := suggest.Closest(name, known); best != "" {
-		return fmt.Sprintf("; did you mean %q?", best)
-	}
-	return ""
-}
+// didYouMean is suggest.DidYouMean, named short for the many error messages here.
+var didYouMean = suggest.DidYouMean

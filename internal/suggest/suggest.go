@@ -3,6 +3,7 @@
 package suggest
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
@@ -19,4 +20,12 @@ func Closest(name string, known []string) string {
 		}
 	}
 	return best
+}
+
+// DidYouMean is the `; did you mean "x"?` tail of an error about an unknown name, or "" without a plausible one.
+func DidYouMean(name string, known []string) string {
+	if best := Closest(name, known); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
 }

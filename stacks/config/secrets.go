@@ -97,12 +97,8 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func didYouMean(name string, known []string) string {
-	if best := suggest.Closest(name, known); best != "" {
-		return fmt.Sprintf("; did you mean %q?", best)
-	}
-	return ""
-}
+// didYouMean is suggest.DidYouMean, named short for the many error messages here.
+var didYouMean = suggest.DidYouMean
 
 // ProvidedSecrets are the secret providers the target's cloud layer fills (see catalogue.SecretKey.Provider).
 func ProvidedSecrets(c *Config) map[string]bool {
