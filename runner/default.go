@@ -15,7 +15,7 @@ func defaultProgram(ctx *pulumi.Context) error { return stacks.Program(ctx) }
 // Inside an inline program the loader cannot list the keys the stack sets (the Automation API gives the program
 // neither PULUMI_CONFIG nor its root directory), so a misspelt key would otherwise go unnoticed; here every key
 // is known.
-func defaultCheckConfig(project, stack string, values map[string]ConfigValue) error {
+func defaultCheckConfig(project, stack string, values map[string]ConfigValue) (StackSettings, error) {
 	src := config.MapSource{Values: make(map[string]string, len(values))}
 	for k, v := range values {
 		src.Values[k] = v.Value
@@ -23,6 +23,9 @@ func defaultCheckConfig(project, stack string, values map[string]ConfigValue) er
 			src.Secrets = append(src.Secrets, k)
 		}
 	}
-	_, err := config.Load(src, project, stack)
-	return err
+	cfg, err := config.Load(src, project, stack)
+	if err != nil {
+		return StackSettings{}, err
+	}
+	return StackSettings{Parallel: cfg.Parallel}, nil
 }

@@ -31,6 +31,24 @@ type Result struct {
 	Outputs map[string]Output
 	// Recovered lists what the runner did to recover from an interrupted update before the operation.
 	Recovered []string
+	// Steps is the timing trace: each resource step the engine ran, from its start to its outputs (or failure),
+	// in start order. The engine's events carry whole seconds only, so the times are when the runner received them.
+	Steps []Step
+}
+
+// Step is one resource step of an operation, as the engine's events show it.
+type Step struct {
+	URN, Type, Op string
+	Start, End    time.Time
+	Failed        bool
+}
+
+// Duration is how long the step ran (zero if it never ended).
+func (s Step) Duration() time.Duration {
+	if s.End.IsZero() {
+		return 0
+	}
+	return s.End.Sub(s.Start)
 }
 
 // Change is one resource's operation.
@@ -103,6 +121,9 @@ func Up(ctx context.Context, o Options) (*Result, error) {
 	if s.opts.Diff {
 		opts = append(opts, optup.Diff())
 	}
+	if s.opts.Parallel > 0 {
+		opts = append(opts, optup.Parallel(s.opts.Parallel))
+	}
 	up, err := s.stack.Up(ctx, opts...)
 	c.wait()
 	if err != nil {
@@ -136,6 +157,9 @@ func Preview(ctx context.Context, o Options) (*Result, error) {
 	}
 	if s.opts.Diff {
 		opts = append(opts, optpreview.Diff())
+	}
+	if s.opts.Parallel > 0 {
+		opts = append(opts, optpreview.Parallel(s.opts.Parallel))
 	}
 	pr, err := s.stack.Preview(ctx, opts...)
 	c.wait()
@@ -200,6 +224,9 @@ func (s *session) refreshOpts(c *collector) []optrefresh.Option {
 	if s.opts.Diff {
 		opts = append(opts, optrefresh.Diff())
 	}
+	if s.opts.Parallel > 0 {
+		opts = append(opts, optrefresh.Parallel(s.opts.Parallel))
+	}
 	return opts
 }
 
@@ -223,6 +250,9 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 	}
 	if s.opts.Diff {
 		opts = append(opts, optdestroy.Diff())
+	}
+	if s.opts.Parallel > 0 {
+		opts = append(opts, optdestroy.Parallel(s.opts.Parallel))
 	}
 	dr, err := s.stack.Destroy(ctx, opts...)
 	c.wait()
@@ -299,10 +329,12 @@ type collector struct {
 	mu      sync.Mutex
 	changes map[Change]bool
 	errs    []string
+	steps   []Step
+	open    map[string]int // URN -> index in steps of its running step
 }
 
 func newCollector() *collector {
-	c := &collector{ch: make(chan events.EngineEvent), done: make(chan struct{}), changes: map[Change]bool{}}
+	c := &collector{ch: make(chan events.EngineEvent), done: make(chan struct{}), changes: map[Change]bool{}, open: map[string]int{}}
 	go func() {
 		defer close(c.done)
 		for e := range c.ch {
@@ -322,12 +354,18 @@ var noChange = map[apitype.OpType]bool{
 func (c *collector) add(e events.EngineEvent) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := time.Now()
 	var md *apitype.StepEventMetadata
 	switch {
 	case e.ResourcePreEvent != nil:
 		md = &e.ResourcePreEvent.Metadata
+		c.open[md.URN] = len(c.steps)
+		c.steps = append(c.steps, Step{URN: md.URN, Type: md.Type, Op: string(md.Op), Start: now})
 	case e.ResOutputsEvent != nil:
 		md = &e.ResOutputsEvent.Metadata
+		c.endStep(md.URN, now, false)
+	case e.ResOpFailedEvent != nil:
+		c.endStep(e.ResOpFailedEvent.Metadata.URN, now, true)
 	case e.DiagnosticEvent != nil && e.DiagnosticEvent.Severity == "error":
 		if msg := strings.TrimSpace(e.DiagnosticEvent.Message); msg != "" {
 			c.errs = append(c.errs, msg)
@@ -344,6 +382,13 @@ func (c *collector) add(e events.EngineEvent) {
 	c.changes[Change{URN: md.URN, Type: md.Type, Op: string(md.Op), Component: md.Provider == ""}] = true
 }
 
+func (c *collector) endStep(urn string, at time.Time, failed bool) {
+	if i, ok := c.open[urn]; ok {
+		c.steps[i].End, c.steps[i].Failed = at, failed
+		delete(c.open, urn)
+	}
+}
+
 // wait lets the collector finish. The Automation API closes the event channel when the engine's event stream
 // ends; if the engine failed before it opened the stream it never does, hence the bound.
 func (c *collector) wait() {
@@ -356,6 +401,7 @@ func (c *collector) wait() {
 func (c *collector) fill(r *Result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	r.Steps = append([]Step(nil), c.steps...)
 	for ch := range c.changes {
 		r.Changes = append(r.Changes, ch)
 	}

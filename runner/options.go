@@ -46,9 +46,14 @@ type Options struct {
 	SecretConfig map[string]string
 	// Program is the Pulumi program. Default: stacks.Program (what main.go runs under the CLI).
 	Program pulumi.RunFunc
-	// CheckConfig validates the stack's full config (secrets decrypted) before the engine starts. Default: the
-	// typed loader of stacks/config when Program is the default; none for a custom Program.
-	CheckConfig func(project, stack string, values map[string]ConfigValue) error
+	// CheckConfig validates the stack's full config (secrets decrypted) before the engine starts, and returns what
+	// the stack's config says about running it. Default: the typed loader of stacks/config when Program is the
+	// default (digit:parallel); none for a custom Program.
+	CheckConfig func(project, stack string, values map[string]ConfigValue) (StackSettings, error)
+	// Parallel is how many resource operations the engine runs at once. A Kubernetes create holds its slot until
+	// the provider's await ends (a Deployment's rollout), so a low cap turns independent start-ups into a queue.
+	// Default: the stack's StackSettings.Parallel, else the engine's own default (4 x CPU cores).
+	Parallel int
 	// Refresh reads the live state of every resource before computing the plan of Up, Preview and Destroy.
 	Refresh bool
 	// Diff shows each change property by property in the progress output.
@@ -58,6 +63,12 @@ type Options struct {
 	// PulumiRoot locates the pulumi CLI: a directory holding bin/pulumi, or the directory of the binary itself.
 	// Default: `pulumi` from PATH.
 	PulumiRoot string
+}
+
+// StackSettings are the runner's settings a stack's config holds.
+type StackSettings struct {
+	// Parallel is the stack's engine parallelism (0: no opinion).
+	Parallel int
 }
 
 // ConfigValue is one config value as the stack holds it, secrets decrypted.
@@ -144,6 +155,10 @@ func (o Options) resolve() (*resolved, error) {
 			fail("Options.SecretConfig: %s has an empty value", key)
 		}
 		r.secrets[key] = v
+	}
+
+	if o.Parallel < 0 {
+		fail("Options.Parallel %d: must be positive (0 takes the stack's setting)", o.Parallel)
 	}
 
 	root, err := resolvePulumiRoot(o.PulumiRoot)

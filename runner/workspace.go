@@ -191,7 +191,14 @@ func (s *session) checkConfig(ctx context.Context) error {
 	for k, v := range all {
 		values[k] = ConfigValue{Value: v.Value, Secret: v.Secret}
 	}
-	return s.opts.CheckConfig(ProjectName, s.opts.Stack, values)
+	st, err := s.opts.CheckConfig(ProjectName, s.opts.Stack, values)
+	if err != nil {
+		return err
+	}
+	if s.opts.Parallel == 0 {
+		s.opts.Parallel = st.Parallel
+	}
+	return nil
 }
 
 func (s *session) envList() []string {

@@ -31,7 +31,7 @@ func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation
 		return nil, err
 	}
 	opts := []pulumi.ResourceOption{pulumi.Provider(prov)}
-	w := &wiring{ctx: ctx, cfg: cfg, f: f, cat: cat, opts: opts, ready: map[string][]pulumi.Resource{}, outputs: pulumi.Map{}}
+	w := &wiring{ctx: ctx, cfg: cfg, f: f, cat: cat, opts: opts, outputs: pulumi.Map{}}
 	w.registry = registryFor(cfg, f)
 
 	env, err := k8s.NewEnvironment(ctx, "digit", &k8s.EnvironmentArgs{
@@ -91,8 +91,10 @@ type wiring struct {
 	opts     []pulumi.ResourceOption
 	registry string
 	env      []pulumi.Resource
-	// ready holds, per deployed module, the workloads a dependent module waits for.
-	ready map[string][]pulumi.Resource
+	// backbone is set once the backbone is deployed, for the services that wait for its stores.
+	backbone *k8s.Backbone
+	// gatewayReady is the ingress controller (set once the gateway is deployed), which every Ingress waits for.
+	gatewayReady []pulumi.Resource
 	// ingressClass is set once the gateway is deployed.
 	ingressClass string
 	tlsSecret    string
@@ -286,46 +288,71 @@ func (w *wiring) jaegerAgentHost() string {
 	return k8s.JaegerAgentService + "." + w.cat.Tracing().Jaeger.Namespace
 }
 
+// deployModule deploys one module. Nothing waits for a whole module: a service's Deployment waits for the
+// environment and the backbone stores its env addresses, its Ingress for the ingress controller. Ordering on
+// module dependencies instead would chain every module's start-up times, one wave after another (on a real
+// cluster, minutes per wave of JVMs).
 func (w *wiring) deployModule(m catalogue.Module) error {
-	deps := append([]pulumi.Resource{}, w.env...)
-	for _, d := range w.cat.DependenciesOf(m.Name) {
-		deps = append(deps, w.ready[d]...)
-	}
-	var ready []pulumi.Resource
 	switch m.Name {
 	case catalogue.ModuleBackbone:
-		r, err := w.deployBackbone(deps)
-		if err != nil {
+		if err := w.deployBackbone(w.env); err != nil {
 			return err
 		}
-		ready = append(ready, r...)
 	case catalogue.ModuleGateway:
-		r, err := w.deployGateway(deps)
-		if err != nil {
+		if err := w.deployGateway(w.env); err != nil {
 			return err
 		}
-		ready = append(ready, r...)
-	case catalogue.ModuleLogging, catalogue.ModuleMonitoring, catalogue.ModuleTracing:
-		r, err := w.deployInfra(m.Name, deps)
-		if err != nil {
+	case catalogue.ModuleLogging:
+		// The log shipper writes to Elasticsearch.
+		if err := w.deployInfra(m.Name, append(slices.Clone(w.env), w.storeWorkloads(catalogue.StoreElasticsearch)...)); err != nil {
 			return err
 		}
-		ready = append(ready, r...)
+	case catalogue.ModuleMonitoring, catalogue.ModuleTracing:
+		if err := w.deployInfra(m.Name, w.env); err != nil {
+			return err
+		}
 	}
 	for _, s := range m.Services {
-		args, err := w.serviceArgs(m, s, deps)
+		args, err := w.serviceArgs(m, s, w.env)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		svc, err := k8s.NewDigitService(w.ctx, s.Name, args, w.opts...)
-		if err != nil {
+		args.DeploymentDependsOn = w.storeWorkloads(w.cat.StoresOf(s.Name)...)
+		args.IngressDependsOn = w.gatewayReady
+		if _, err := k8s.NewDigitService(w.ctx, s.Name, args, w.opts...); err != nil {
 			return fmt.Errorf("service %s: %w", s.Name, err)
 		}
-		// The Service too: an Ingress through zuul waits for zuul's endpoints, so it must not start before them.
-		ready = append(ready, svc.Deployment, svc.Service)
 	}
-	w.ready[m.Name] = ready
 	return nil
+}
+
+// storeWorkloads are the backbone workloads behind the given stores (none when the backbone is not deployed).
+func (w *wiring) storeWorkloads(stores ...catalogue.Store) []pulumi.Resource {
+	bb := w.backbone
+	if bb == nil {
+		return nil
+	}
+	var out []pulumi.Resource
+	add := func(roles ...string) {
+		for _, r := range roles {
+			if sts, ok := bb.StatefulSets[r]; ok {
+				out = append(out, sts)
+			}
+		}
+	}
+	for _, st := range stores {
+		switch st {
+		case catalogue.StoreKafka:
+			add(k8s.RoleKafka)
+		case catalogue.StoreElasticsearch:
+			add(k8s.RoleElasticsearchData, k8s.RoleElasticsearchMaster)
+		case catalogue.StoreRedis:
+			if bb.Redis != nil {
+				out = append(out, bb.Redis)
+			}
+		}
+	}
+	return out
 }
 
 func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pulumi.Resource) (*k8s.DigitServiceArgs, error) {
@@ -455,7 +482,7 @@ func componentKind(k catalogue.Kind) k8s.Kind {
 	return k8s.Kind(catalogue.KindJava)
 }
 
-func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, error) {
+func (w *wiring) deployBackbone(deps []pulumi.Resource) error {
 	bb := w.cat.Backbone()
 	vols := w.cfg.Volumes
 	sts := func(wl catalogue.Workload, v config.Volume) k8s.StatefulSetSpec {
@@ -508,9 +535,10 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) ([]pulumi.Resource, erro
 		DependsOn: deps,
 	}, w.opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return b.Ready, nil
+	w.backbone = b
+	return nil
 }
 
 func (w *wiring) collectOutputs() {
@@ -565,7 +593,7 @@ func (w *wiring) collectOutputs() {
 	out["zones"] = pulumi.ToStringArray(f.Zones)
 }
 
-func (w *wiring) deployGateway(deps []pulumi.Resource) ([]pulumi.Resource, error) {
+func (w *wiring) deployGateway(deps []pulumi.Resource) error {
 	nginx := w.cat.Gateway().IngressNginx
 	domain := w.cfg.Services.Domain
 	g, err := k8s.NewGateway(w.ctx, "gateway", &k8s.GatewayArgs{
@@ -581,18 +609,19 @@ func (w *wiring) deployGateway(deps []pulumi.Resource) ([]pulumi.Resource, error
 		DependsOn: deps,
 	}, w.opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	w.ingressClass = g.IngressClassName
 	w.tlsSecret = g.TLSSecretName
 	w.tlsIssuer = g.IssuerAnnotations
 	w.outputs["ingressAddress"] = g.LoadBalancerAddress
-	return g.Ready, nil
+	w.gatewayReady = g.Ready
+	return nil
 }
 
 // deployInfra deploys one infra module (logging, monitoring or tracing) as its own component, so each waits only
 // for its own dependencies.
-func (w *wiring) deployInfra(module string, deps []pulumi.Resource) ([]pulumi.Resource, error) {
+func (w *wiring) deployInfra(module string, deps []pulumi.Resource) error {
 	res := resourcesOf
 	args := &k8s.InfraServicesArgs{DependsOn: deps}
 	switch module {
@@ -616,11 +645,8 @@ func (w *wiring) deployInfra(module string, deps []pulumi.Resource) ([]pulumi.Re
 			MaxTraces: tr.MaxTraces, Resources: res(tr.Jaeger),
 		}
 	}
-	c, err := k8s.NewInfraServices(w.ctx, module, args, w.opts...)
-	if err != nil {
-		return nil, err
-	}
-	return c.Ready, nil
+	_, err := k8s.NewInfraServices(w.ctx, module, args, w.opts...)
+	return err
 }
 
 // resourcesOf is a catalogue workload's requests and limits in the components' form.

@@ -3,6 +3,7 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -161,8 +162,12 @@ func TestTagOverrideChangesExactlyOneDeployment(t *testing.T) {
 	}
 }
 
-func TestModulesWaitOnlyForTheirDependencies(t *testing.T) {
+// Nothing waits for a whole module: a DIGIT Deployment waits for the backbone stores its env addresses (and the
+// environment), never for another service; an Ingress waits for the ingress controller; no ClusterIP Service is
+// awaited (the provider's endpoint wait plus 10 s settle would only delay what follows it).
+func TestEachWorkloadWaitsForWhatItUsesOnly(t *testing.T) {
 	m := runExisting(t, existingConfig(t, nil))
+	const sts, dep = "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:Deployment"
 	urnOf := func(typ, ns, name string) string {
 		r, ok := findMeta(m, typ, ns, name)
 		if !ok {
@@ -170,22 +175,91 @@ func TestModulesWaitOnlyForTheirDependencies(t *testing.T) {
 		}
 		return r.URN
 	}
-	kafka := urnOf("kubernetes:apps/v1:StatefulSet", "kafka-cluster", "kafka-v2")
-	user := urnOf("kubernetes:apps/v1:Deployment", "egov", "egov-user")
-	billing, _ := findMeta(m, "kubernetes:apps/v1:Deployment", "egov", "billing-service")
-	core, _ := findMeta(m, "kubernetes:apps/v1:Deployment", "egov", "egov-user")
-	prom, _ := findMeta(m, "kubernetes:apps/v1:Deployment", "monitoring", "prometheus")
-	if !containsStr(core.DependsOn, kafka) {
-		t.Errorf("core service egov-user does not wait for kafka (backbone): %v", core.DependsOn)
+	kafka := urnOf(sts, "kafka-cluster", "kafka-v2")
+	esData := urnOf(sts, "es-cluster", "elasticsearch-data-v1")
+	esMaster := urnOf(sts, "es-cluster", "elasticsearch-master-v1")
+	zookeeper := urnOf(sts, "zookeeper-cluster", "zookeeper-v2")
+	redis := urnOf(dep, "backbone", "redis")
+	controller := urnOf(dep, "ingress-nginx", "ingress-nginx-controller")
+	backbone := map[string]string{kafka: "kafka", esData: "es-data", esMaster: "es-master", zookeeper: "zookeeper", redis: "redis"}
+
+	isService := map[string]bool{} // URNs of the DigitService components
+	for _, r := range m.ByType("digit:k8s:DigitService") {
+		isService[r.URN] = true
 	}
-	if !containsStr(billing.DependsOn, user) {
-		t.Errorf("business service billing-service does not wait for egov-user (core)")
+	serviceWorkloads := map[string]string{} // Deployment and Service URNs of DIGIT services -> name
+	serviceDeployments := map[string]bool{}
+	for _, typ := range []string{dep, "kubernetes:core/v1:Service"} {
+		for _, r := range m.ByType(typ) {
+			if isService[r.Parent] {
+				serviceWorkloads[r.URN] = r.String("metadata.name")
+				serviceDeployments[r.URN] = typ == dep
+			}
+		}
 	}
-	if containsStr(prom.DependsOn, kafka) || containsStr(prom.DependsOn, user) {
-		t.Errorf("monitoring waits for modules it does not depend on: %v", prom.DependsOn)
+	if len(serviceWorkloads) < 40 {
+		t.Fatalf("found %d DIGIT Deployments and Services; the check would be vacuous", len(serviceWorkloads))
 	}
-	if containsStr(core.DependsOn, billing.URN) {
-		t.Error("core waits for business")
+	storesOf := func(name string) []string {
+		r, ok := findMeta(m, dep, "egov", name)
+		if !ok {
+			t.Fatalf("missing Deployment egov/%s", name)
+		}
+		var got []string
+		for _, d := range r.DependsOn {
+			if b, ok := backbone[d]; ok {
+				got = append(got, b)
+			}
+		}
+		sort.Strings(got)
+		return got
+	}
+	for svc, want := range map[string][]string{
+		"egov-user":    {"kafka", "redis"},
+		"egov-indexer": {"es-data", "es-master", "kafka"},
+		"digit-ui":     nil,
+	} {
+		if got := storesOf(svc); !slices.Equal(got, want) {
+			t.Errorf("Deployment %s waits for the backbone workloads %v; want %v (the stores its env addresses)", svc, got, want)
+		}
+	}
+	for _, r := range m.ByType(dep) {
+		if !isService[r.Parent] {
+			continue
+		}
+		for _, d := range r.DependsOn {
+			if other, ok := serviceWorkloads[d]; ok {
+				t.Errorf("Deployment %s waits for %s of another DIGIT service", r.String("metadata.name"), other)
+			}
+		}
+	}
+	ingresses := m.ByType("kubernetes:networking.k8s.io/v1:Ingress")
+	if len(ingresses) == 0 {
+		t.Fatal("no Ingress registered")
+	}
+	for _, r := range ingresses {
+		if !containsStr(r.DependsOn, controller) {
+			t.Errorf("Ingress %s does not wait for the ingress controller", r.String("metadata.name"))
+		}
+		for _, d := range r.DependsOn {
+			if b, ok := backbone[d]; ok {
+				t.Errorf("Ingress %s waits for the backbone's %s", r.String("metadata.name"), b)
+			}
+			if other, ok := serviceWorkloads[d]; ok && serviceDeployments[d] {
+				t.Errorf("Ingress %s waits for the Deployment of %s", r.String("metadata.name"), other)
+			}
+		}
+	}
+	for _, r := range m.ByType("kubernetes:core/v1:Service") {
+		skip := r.String(`metadata.annotations["pulumi.com/skipAwait"]`)
+		lb := r.String("spec.type") == "LoadBalancer"
+		if lb && skip != "" {
+			t.Errorf("LoadBalancer Service %s skips the wait that yields its address", r.String("metadata.name"))
+		}
+		if !lb && skip != "true" {
+			t.Errorf("Service %s/%s (%s) is awaited: its endpoint wait and 10 s settle delay the up for nothing",
+				r.String("metadata.namespace"), r.String("metadata.name"), r.String("spec.type"))
+		}
 	}
 }
 

@@ -90,11 +90,11 @@ func TestRunnerReportsChanges(t *testing.T) {
 
 	// A config key that the check rejects stops the run before the engine starts.
 	bad := opts("a")
-	bad.CheckConfig = func(project, stack string, values map[string]runner.ConfigValue) error {
+	bad.CheckConfig = func(project, stack string, values map[string]runner.ConfigValue) (runner.StackSettings, error) {
 		if values["digit:things"].Value == "a" {
-			return errString("digit:things: rejected by the check")
+			return runner.StackSettings{}, errString("digit:things: rejected by the check")
 		}
-		return nil
+		return runner.StackSettings{}, nil
 	}
 	progress.Reset()
 	if _, err := runner.Up(ctx, bad); err == nil || !strings.Contains(err.Error(), "rejected by the check") {

@@ -3,6 +3,7 @@
 //
 //	digit <up|preview|refresh|destroy|outputs> -s <stack> [--dir .] [--state DIR]
 //	      [--config key=value]... [--secret key=ENV_VAR]... [--refresh] [--diff] [--yes]
+//	      [--parallel N] [--trace FILE]
 package main
 
 import (
@@ -18,10 +19,12 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
 	"github.com/digit-iac/digit/runner"
+	"github.com/digit-iac/digit/stacks/config"
 )
 
 // exit codes
@@ -44,6 +47,9 @@ const usage = `usage: digit <up|preview|refresh|destroy|outputs> -s <stack> [fla
   --refresh               read live state before planning (up, preview, destroy)
   --diff                  show each change property by property
   --yes                   do not ask before up, refresh or destroy
+  --parallel N            resource operations the engine runs at once
+                          (default: the stack's digit:parallel, which has a default per target)
+  --trace FILE            write each resource step's start and duration (seconds, tab-separated) to FILE
 
 The passphrase of the stack's secrets comes from PULUMI_CONFIG_PASSPHRASE.
 `
@@ -59,7 +65,11 @@ type invocation struct {
 	command string
 	opts    runner.Options
 	yes     bool
+	trace   string // file for the timing trace; "" = none
 }
+
+// maxParallel bounds --parallel as digit:parallel is bounded.
+const maxParallel = config.MaxParallel
 
 // usageError is a bad command line.
 type usageError struct{ msg string }
@@ -111,6 +121,8 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
 	var stack, dir, state string
 	var refresh, diff bool
+	var parallel int
+	var trace string
 	config := &keyValues{flag: "--config"}
 	secret := &keyValues{flag: "--secret"}
 	fs.StringVar(&stack, "s", "", "")
@@ -122,6 +134,8 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	fs.BoolVar(&refresh, "refresh", false, "")
 	fs.BoolVar(&diff, "diff", false, "")
 	fs.BoolVar(&inv.yes, "yes", false, "")
+	fs.IntVar(&parallel, "parallel", 0, "")
+	fs.StringVar(&trace, "trace", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -165,7 +179,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	// Flags that would silently do nothing are mistakes.
 	switch inv.command {
 	case "outputs":
-		for _, f := range []string{"config", "secret", "refresh", "yes", "diff"} {
+		for _, f := range []string{"config", "secret", "refresh", "yes", "diff", "parallel", "trace"} {
 			if set[f] {
 				return nil, usagef("--%s has no effect on outputs", f)
 			}
@@ -180,7 +194,20 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		}
 	}
 
-	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff}
+	if set["parallel"] && (parallel < 1 || parallel > maxParallel) {
+		return nil, usagef("--parallel %d: want 1 to %d", parallel, maxParallel)
+	}
+	if set["trace"] {
+		if trace == "" {
+			return nil, usagef("--trace: name the file to write")
+		}
+		if fi, err := os.Stat(trace); err == nil && fi.IsDir() {
+			return nil, usagef("--trace %s: is a directory", trace)
+		}
+		inv.trace = trace
+	}
+
+	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff, Parallel: parallel}
 	seen := map[string]string{}
 	if len(config.pairs) > 0 {
 		inv.opts.Config = map[string]string{}
@@ -261,6 +288,7 @@ func execute(ctx context.Context, inv *invocation, stdin io.Reader, out io.Write
 			return err
 		}
 		printChanges(out, res)
+		return writeTrace(inv.trace, res)
 	case "outputs":
 		res, err := runner.Outputs(ctx, o)
 		if err != nil {
@@ -291,6 +319,32 @@ func execute(ctx context.Context, inv *invocation, stdin io.Reader, out io.Write
 		if inv.command == "up" {
 			printOutputs(out, res.Outputs)
 		}
+		return writeTrace(inv.trace, res)
+	}
+	return nil
+}
+
+// writeTrace writes the operation's steps, one per line: start (seconds after the first), duration, op, type,
+// URN. Sorted by start, so the waves of a deploy show as they ran.
+func writeTrace(path string, res *runner.Result) error {
+	if path == "" {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("start_s\tduration_s\top\ttype\turn\n")
+	var t0 time.Time
+	for i, st := range res.Steps {
+		if i == 0 {
+			t0 = st.Start
+		}
+		op := st.Op
+		if st.Failed {
+			op += "(failed)"
+		}
+		fmt.Fprintf(&b, "%.2f\t%.2f\t%s\t%s\t%s\n", st.Start.Sub(t0).Seconds(), st.Duration().Seconds(), op, st.Type, st.URN)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("--trace: %w", err)
 	}
 	return nil
 }

@@ -51,6 +51,12 @@ func TestParseRejectsBadFlagsNamingThem(t *testing.T) {
 		{[]string{"outputs", "-s", "local", "--dir", dir, "--config", "a=1"}, "--config has no effect on outputs"},
 		{[]string{"preview", "-s", "local", "--dir", dir, "--yes"}, "--yes has no effect on preview"},
 		{[]string{"refresh", "-s", "local", "--dir", dir, "--refresh"}, "--refresh has no effect on refresh"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--parallel", "0"}, "--parallel 0: want 1 to 256"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--parallel", "257"}, "--parallel 257: want 1 to 256"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--parallel", "many"}, "invalid value \"many\" for flag -parallel"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--trace", ""}, "--trace: name the file to write"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--trace", dir}, "--trace " + dir + ": is a directory"},
+		{[]string{"outputs", "-s", "local", "--dir", dir, "--parallel", "4"}, "--parallel has no effect on outputs"},
 	}
 	vars := env(map[string]string{"SET_VAR": "v", "EMPTY_VAR": ""})
 	for _, c := range cases {
@@ -65,7 +71,7 @@ func TestParseBuildsRunnerOptions(t *testing.T) {
 	dir := projectDir(t)
 	inv, err := parse([]string{"up", "-s", "local", "--dir", dir, "--state", "/tmp/st", "--yes", "--refresh",
 		"--config", `digit:database={"host":"h","port":5432}`, "--config", "storageClass=fast",
-		"--secret", "dbPassword=PW"}, env(map[string]string{"PW": "s3cret-value"}))
+		"--secret", "dbPassword=PW", "--parallel", "12", "--trace", "/tmp/trace.tsv"}, env(map[string]string{"PW": "s3cret-value"}))
 	if err != nil {
 		t.Fatalf("expected valid flags to parse: %v", err)
 	}
@@ -75,6 +81,9 @@ func TestParseBuildsRunnerOptions(t *testing.T) {
 	}
 	if o.Config["digit:database"] != `{"host":"h","port":5432}` || o.Config["digit:storageClass"] != "fast" {
 		t.Errorf("expected --config values keyed under digit:, with '=' inside values kept; got %v", o.Config)
+	}
+	if o.Parallel != 12 || inv.trace != "/tmp/trace.tsv" {
+		t.Errorf("expected --parallel 12 and --trace /tmp/trace.tsv to reach the run; got %d, %q", o.Parallel, inv.trace)
 	}
 	if o.SecretConfig["digit:dbPassword"] != "s3cret-value" {
 		t.Errorf("expected --secret to read the value from the named variable")

@@ -193,7 +193,9 @@ type Backbone struct {
 	StatefulSets map[string]*appsv1.StatefulSet
 	// PersistentVolumes by role, in replica order (static mode only).
 	PersistentVolumes map[string][]*corev1.PersistentVolume
-	// Ready are the StatefulSets and Deployments, for DependsOn of services that need the backbone up.
+	// Redis is the Redis Deployment; nil when disabled.
+	Redis *appsv1.Deployment
+	// Ready are the StatefulSets and Deployments, for DependsOn of what needs the whole backbone up.
 	Ready []pulumi.Resource
 }
 
@@ -567,7 +569,7 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 
 	// Peers must find each other before they are Ready (ZooKeeper quorum, ES master election).
 	if _, err := corev1.NewService(ctx, b.name+"-"+headless, &corev1.ServiceArgs{
-		Metadata: l.meta(headless, ns),
+		Metadata: clusterService(l.meta(headless, ns)),
 		Spec: &corev1.ServiceSpecArgs{
 			ClusterIP:                pulumi.String("None"),
 			PublishNotReadyAddresses: pulumi.Bool(true),
@@ -579,7 +581,7 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 	}
 	for _, cs := range p.clientServices {
 		if _, err := corev1.NewService(ctx, b.name+"-"+cs.name, &corev1.ServiceArgs{
-			Metadata: l.meta(cs.name, ns),
+			Metadata: clusterService(l.meta(cs.name, ns)),
 			Spec: &corev1.ServiceSpecArgs{
 				Type:     pulumi.String("ClusterIP"),
 				Selector: sel,
@@ -907,8 +909,11 @@ func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, p
 		return err
 	}
 	b.comp.Ready = append(b.comp.Ready, dep)
+	if name == redisName {
+		b.comp.Redis = dep
+	}
 	_, err = corev1.NewService(ctx, b.name+"-"+name, &corev1.ServiceArgs{
-		Metadata: l.meta(name, s.Namespace),
+		Metadata: clusterService(l.meta(name, s.Namespace)),
 		Spec:     &corev1.ServiceSpecArgs{Type: pulumi.String("ClusterIP"), Selector: sel, Ports: servicePorts(ports)},
 	}, b.opts()...)
 	return err

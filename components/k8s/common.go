@@ -86,6 +86,18 @@ func (l appLabels) stableMeta(name, namespace string) *metav1.ObjectMetaArgs {
 // restored on the next up instead of failing it with a field conflict.
 const PatchForceAnnotation = "pulumi.com/patchForce"
 
+// SkipAwaitAnnotation turns off the provider's wait on an object. On a ClusterIP Service that wait is for ready
+// endpoints and then a further 10 s of quiet, on every create and update: time the Deployment's own rollout wait
+// already spends proving the same Pods ready, so it only delays what depends on the Service (and the end of an
+// up). Not for LoadBalancer Services, whose wait yields the address that is a stack output.
+const SkipAwaitAnnotation = "pulumi.com/skipAwait"
+
+// clusterService is meta for a ClusterIP or headless Service: the provider does not wait on it.
+func clusterService(m *metav1.ObjectMetaArgs) *metav1.ObjectMetaArgs {
+	m.Annotations.(pulumi.StringMap)[SkipAwaitAnnotation] = pulumi.String("true")
+	return m
+}
+
 func objectMeta(name, namespace string, labels pulumi.StringMap) *metav1.ObjectMetaArgs {
 	m := &metav1.ObjectMetaArgs{
 		Name:        pulumi.String(name),

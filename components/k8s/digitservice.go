@@ -194,8 +194,15 @@ type DigitServiceArgs struct {
 	// ServiceAccountAnnotations of the created ServiceAccount, e.g. eks.amazonaws.com/role-arn for IRSA. Values may
 	// be Outputs. Requires ServiceAccountName. Default: none.
 	ServiceAccountAnnotations map[string]pulumi.StringInput
-	// DependsOn are resources the children wait for (namespace, egov-config, zuul, backbone). Default: none.
+	// DependsOn are resources every child waits for (the namespace, egov-config and the Secrets the env reads).
+	// Default: none.
 	DependsOn []pulumi.Resource
+	// DeploymentDependsOn are what the Deployment alone waits for besides DependsOn: the backbone stores the
+	// service cannot start without. Its Service, Ingress, HPA and PDB do not wait for them. Default: none.
+	DeploymentDependsOn []pulumi.Resource
+	// IngressDependsOn are what the Ingress waits for besides DependsOn and the Service: the ingress controller that
+	// admits it (the provider waits for the address the controller gives it). Default: none.
+	IngressDependsOn []pulumi.Resource
 }
 
 // DigitService is the `digit:k8s:DigitService` component.
@@ -744,7 +751,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 			},
 		}
 	}
-	extra := []pulumi.ResourceOption{pulumi.DependsOn(configMaps)}
+	extra := []pulumi.ResourceOption{pulumi.DependsOn(configMaps), pulumi.DependsOn(d.DeploymentDependsOn)}
 	if comp.ServiceAccount != nil {
 		extra = append(extra, pulumi.DependsOn([]pulumi.Resource{comp.ServiceAccount}))
 	}
@@ -758,7 +765,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 	comp.Deployment = dep
 
 	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
-		Metadata: l.stableMeta(d.Name, d.Namespace),
+		Metadata: clusterService(l.stableMeta(d.Name, d.Namespace)),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: sel,
@@ -847,7 +854,7 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 			meta.Annotations.(pulumi.StringMap)[k] = pulumi.String(v)
 		}
 		ing, err := networkingv1.NewIngress(ctx, name, &networkingv1.IngressArgs{Metadata: meta, Spec: spec},
-			copts(pulumi.DependsOn([]pulumi.Resource{svc}))...)
+			copts(pulumi.DependsOn([]pulumi.Resource{svc}), pulumi.DependsOn(d.IngressDependsOn))...)
 		if err != nil {
 			return nil, err
 		}

@@ -513,7 +513,7 @@ scrape_configs:
 		return err
 	}
 	if _, err := corev1.NewService(ctx, b.name+"-"+name, &corev1.ServiceArgs{
-		Metadata: l.meta(name, ns),
+		Metadata: clusterService(l.meta(name, ns)),
 		Spec: &corev1.ServiceSpecArgs{
 			Type: pulumi.String("ClusterIP"), Selector: sel,
 			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(9090), TargetPort: pulumi.String("http")}},
@@ -588,7 +588,7 @@ func (b *infraBuilder) tracing(s TracingSpec) error {
 			sp = append(sp, corev1.ServicePortArgs{Name: pulumi.String(p.name), Port: pulumi.Int(p.port), TargetPort: pulumi.String(p.name), Protocol: pulumi.String(p.proto)})
 		}
 		if _, err := corev1.NewService(ctx, b.name+"-"+svc.name, &corev1.ServiceArgs{
-			Metadata: l.meta(svc.name, ns),
+			Metadata: clusterService(l.meta(svc.name, ns)),
 			Spec:     &corev1.ServiceSpecArgs{Type: pulumi.String("ClusterIP"), Selector: sel, Ports: sp},
 		}, b.opts()...); err != nil {
 			return err

@@ -20,6 +20,16 @@ const (
 // Targets lists the supported targets, in the order error messages show them.
 var Targets = []Target{TargetAWS, TargetExisting}
 
+// DefaultParallel is digit:parallel's default per target. The engine's own default (4 x CPU cores: 8 on a 2-core
+// runner) queues independent work behind creates that hold a slot for minutes (an EKS cluster, a Deployment's
+// rollout). On AWS each operation is also an API call under account rate limits, hence a lower figure than on a
+// cluster that only receives Kubernetes objects.
+var DefaultParallel = map[Target]int{TargetAWS: 32, TargetExisting: 64}
+
+// MaxParallel bounds digit:parallel (and the runner's --parallel): past it the engine only adds goroutines, as the
+// provider's client throttles requests itself.
+const MaxParallel = 256
+
 // NatMode says how private subnets reach the internet.
 type NatMode string
 
@@ -49,6 +59,8 @@ type Config struct {
 	Tags map[string]string
 	// Protect is digit:protect: protect (and retain) stateful resources.
 	Protect bool
+	// Parallel is digit:parallel: how many resource operations the engine runs at once (DefaultParallel).
+	Parallel int
 	// Registry is digit:registry.
 	Registry Registry
 

@@ -81,6 +81,7 @@ var keys = map[string][]Target{
 	"volumes":             nil,
 	"tags":                nil,
 	"protect":             nil,
+	"parallel":            nil,
 	"kubeconfig":          {TargetExisting},
 	"storageClass":        {TargetExisting},
 	"nodes":               {TargetExisting},
@@ -163,6 +164,24 @@ func describeJSONError(err error) string {
 	return msg
 }
 
+// intRange reads a whole number within [min, max].
+func (l *loader) intRange(key string, def, min, max int) int {
+	v, ok := l.raw(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		l.fail(key, "%q is not a whole number", v)
+		return def
+	}
+	if n < min || n > max {
+		l.fail(key, "%d is out of range (%d to %d)", n, min, max)
+		return def
+	}
+	return n
+}
+
 func (l *loader) list(key string) []string {
 	v, ok := l.raw(key)
 	if !ok {
@@ -208,6 +227,7 @@ func Load(src Source, project, stack string) (*Config, error) {
 	c.Tags = map[string]string{}
 	l.object("tags", &c.Tags)
 	c.Protect = l.boolean("protect", false)
+	c.Parallel = l.intRange("parallel", DefaultParallel[c.Target], 1, MaxParallel)
 	l.loadDatabase(c)
 	l.loadVolumes(c)
 	l.object("registry", &c.Registry)

@@ -74,10 +74,16 @@ func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
 	if c.Services.Catalogue == nil {
 		t.Fatal("catalogue not resolved")
 	}
+	if c.Parallel != 32 {
+		t.Errorf("digit:parallel default on aws: %d, want 32", c.Parallel)
+	}
 
 	e, err := load(t, existingBase(), "digit:dbPassword")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if e.Parallel != 64 {
+		t.Errorf("digit:parallel default on existing: %d, want 64", e.Parallel)
 	}
 	if e.Database.Port != 5432 || e.Existing.StorageClass != "standard" || e.Database.Password.Reveal() != "s3cret-pass" {
 		t.Errorf("existing defaults: %+v %s", e.Database, e.Existing.StorageClass)
@@ -147,6 +153,9 @@ func TestMalformedConfigs(t *testing.T) {
 		{"ecr repo name", awsBase, map[string]string{"digit:registry": `{"repositories":["EgovIO/User"]}`}, nil, []string{"digit:registry", `"EgovIO/User"`}},
 		{"mirror without repos", awsBase, map[string]string{"digit:registry": `{"mirror":true}`}, nil, []string{"digit:registry", "mirror is true"}},
 		{"protect not bool", awsBase, map[string]string{"digit:protect": "yes please"}, nil, []string{"digit:protect", "not a boolean"}},
+		{"parallel not a number", awsBase, map[string]string{"digit:parallel": "lots"}, nil, []string{"digit:parallel", `"lots" is not a whole number`}},
+		{"parallel zero", awsBase, map[string]string{"digit:parallel": "0"}, nil, []string{"digit:parallel", "0 is out of range (1 to 256)"}},
+		{"parallel too high", existingBase, map[string]string{"digit:parallel": "1000"}, []string{"digit:dbPassword"}, []string{"digit:parallel", "1000 is out of range (1 to 256)"}},
 		{"tags not a map", awsBase, map[string]string{"digit:tags": `["a"]`}, nil, []string{"digit:tags"}},
 		{"bad domain", awsBase, map[string]string{"digit:domain": "not a domain"}, nil, []string{"digit:domain", "not a DNS name"}},
 		{"domain without email", awsBase, map[string]string{"digit:domain": "digit.example.org"}, nil, []string{"digit:tlsEmail", "required when digit:domain"}},
