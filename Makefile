@@ -37,13 +37,16 @@ cluster-stop:
 digit: ## build (or keep, when nothing changed) the runner binary $(DIGIT_BIN)
 	go build -o $(DIGIT_BIN) ./cmd/digit
 
+# Extra flags for `digit up`, e.g. UP_FLAGS='--parallel 16 --trace /tmp/up.tsv'.
+UP_FLAGS ?=
+
 # The local stack's service credentials (enc-service master key, filestore keys): generated once, then reused.
 LOCAL_SECRETS ?= $(STATE_DIR)/local-secrets.json
 
 up: digit cluster-start ## deploy the whole service layer onto the local control plane and local Postgres
 	go run ./hack/localsecrets -stack Pulumi.$(STACK).yaml -file $(LOCAL_SECRETS)
 	source $(TOOLS_DIR)/env.sh && source $(LOCALCP_DIR)/env && export DIGIT_SECRETS="$$(cat $(LOCAL_SECRETS))" && \
-	$(DIGIT_BIN) up -s $(STACK) --dir $(CURDIR) --state $(STATE_DIR) --yes \
+	$(DIGIT_BIN) up -s $(STACK) --dir $(CURDIR) --state $(STATE_DIR) --yes $(UP_FLAGS) \
 	  --config 'digit:database={"host":"'"$$DIGIT_PG_HOST"'","port":'"$$DIGIT_PG_PORT"',"name":"'"$$DIGIT_PG_DB"'","user":"'"$$DIGIT_PG_USER"'","maxConnections":'"$$DIGIT_PG_MAX_CONNECTIONS"'}' \
 	  --secret digit:dbPassword=DIGIT_PG_PASSWORD --secret digit:secrets=DIGIT_SECRETS
 	@echo
@@ -86,8 +89,13 @@ fidelity-summary:
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')
 
-bench:
-	go test -run '^$$' -bench . -benchtime 3x ./bench/...
+# The deploy benchmark (P1-P6 of bench/results.md) on fresh local control planes; about an hour on 2 cores, on a
+# quiet machine. BENCH_FLAGS narrows it, e.g. BENCH_FLAGS='-runs 3 -only P1,P2,P4'. Then the Go benchmarks of
+# config loading and registration under mocks.
+BENCH_FLAGS ?=
+bench: tools
+	source $(TOOLS_DIR)/env.sh && go run ./bench/deploy $(BENCH_FLAGS)
+	go test -run '^$$' -bench . -benchtime 3x ./bench/
 
 # Mutation testing (slow, not in CI): killed / survived / not covered per package. MUTATE_PKGS narrows it, e.g.
 # `make mutate MUTATE_PKGS="components/aws stacks/config"`.

@@ -26,6 +26,12 @@ KWOK_NODE_ANNOTATION=kwok.x-k8s.io/node
 ZONES=(zone-a zone-b zone-c)
 # Timeouts (seconds) for each readiness wait.
 TIMEOUT="${DIGIT_LOCALCP_TIMEOUT:-60}"
+# The simulated nodes' size (the benchmark's synthetic catalogues need bigger ones), and a file of extra kwok
+# Stages (the benchmark's start-up delays; Pod stages given there replace kwok's default ones).
+NODE_CPU="${DIGIT_LOCALCP_NODE_CPU:-16}"
+NODE_MEMORY="${DIGIT_LOCALCP_NODE_MEMORY:-64Gi}"
+NODE_PODS="${DIGIT_LOCALCP_NODE_PODS:-110}"
+EXTRA_STAGES="${DIGIT_LOCALCP_KWOK_STAGES:-}"
 
 # `|| true`: a closed stderr (e.g. piped into `head`) must not abort a stop half-way.
 log() { printf '[localcp %(%H:%M:%S)T] %s\n' -1 "$*" >&2 || true; }
@@ -261,6 +267,10 @@ spec:
           - ip: 127.0.0.1
             ipMode: VIP
 EOF
+  if [[ -n "$EXTRA_STAGES" ]]; then
+    [[ -r "$EXTRA_STAGES" ]] || die "DIGIT_LOCALCP_KWOK_STAGES=$EXTRA_STAGES: not a readable file"
+    { echo "---"; cat "$EXTRA_STAGES"; } >>"$STATE/kwok.yaml"
+  fi
 }
 
 # Three m4.large-like nodes, one per zone (topology spread and zone affinity see three zones).
@@ -290,8 +300,8 @@ spec: {}
 status:
   # Sized to hold the whole catalogue, municipal modules included, on three simulated nodes: kwok runs no
   # containers, so the size only has to satisfy the scheduler (Pulumi.local.yaml's digit:nodes says the same).
-  allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
-  capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
+  allocatable: {cpu: "$NODE_CPU", memory: $NODE_MEMORY, pods: "$NODE_PODS", ephemeral-storage: 200Gi}
+  capacity: {cpu: "$NODE_CPU", memory: $NODE_MEMORY, pods: "$NODE_PODS", ephemeral-storage: 200Gi}
   nodeInfo:
     architecture: amd64
     operatingSystem: linux

@@ -27,5 +27,5 @@ func defaultCheckConfig(project, stack string, values map[string]ConfigValue) (S
 	if err != nil {
 		return StackSettings{}, err
 	}
-	return StackSettings{Parallel: cfg.Parallel}, nil
+	return StackSettings{Parallel: cfg.Parallel, FinalCheckpointOnly: !cfg.CheckpointEveryStep}, nil
 }

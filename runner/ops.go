@@ -114,6 +114,8 @@ func Up(ctx context.Context, o Options) (*Result, error) {
 	opts := []optup.Option{
 		optup.ProgressStreams(s.opts.Out), optup.ErrorProgressStreams(s.opts.Out),
 		optup.EventStreams(c.ch), optup.SuppressOutputs(),
+		// The summary the Automation API reads after the up needs no secrets (no key derivation).
+		optup.ShowSecrets(false),
 	}
 	if s.opts.Refresh {
 		opts = append(opts, optup.Refresh())

@@ -69,6 +69,9 @@ type Options struct {
 type StackSettings struct {
 	// Parallel is the stack's engine parallelism (0: no opinion).
 	Parallel int
+	// FinalCheckpointOnly makes the engine save the state once, when the operation ends, instead of after every
+	// resource step (PULUMI_SKIP_CHECKPOINTS): see config.DefaultCheckpointEveryStep for when that is safe.
+	FinalCheckpointOnly bool
 }
 
 // ConfigValue is one config value as the stack holds it, secrets decrypted.

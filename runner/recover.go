@@ -2,9 +2,11 @@ package runner
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,21 +190,56 @@ func (s *session) recover(ctx context.Context) ([]string, error) {
 	return did, nil
 }
 
+// pendingOperations reads the stack's pending operations from the file backend's checkpoint directly: `pulumi stack
+// export` would cost a CLI start and a key derivation on every operation, to find none almost always.
 func (s *session) pendingOperations(ctx context.Context) ([]pendingOp, error) {
-	d, err := s.export(ctx)
+	b, err := s.readCheckpoint()
 	if err != nil {
 		return nil, err
 	}
-	if len(d) == 0 || string(d) == "null" {
+	if b == nil {
 		return nil, nil // a new stack
 	}
-	var dep struct {
-		PendingOperations []pendingOp `json:"pending_operations"`
+	var f struct {
+		Checkpoint struct {
+			Latest *struct {
+				PendingOperations []pendingOp `json:"pending_operations"`
+			} `json:"latest"`
+		} `json:"checkpoint"`
 	}
-	if err := json.Unmarshal(d, &dep); err != nil {
+	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("runner: parsing the stack state: %w", err)
 	}
-	return dep.PendingOperations, nil
+	if f.Checkpoint.Latest == nil {
+		return nil, nil
+	}
+	return f.Checkpoint.Latest.PendingOperations, nil
+}
+
+// readCheckpoint returns the stack's checkpoint file of the file backend (plain or gzipped, project-scoped or legacy
+// layout), nil when the stack has none yet.
+func (s *session) readCheckpoint() ([]byte, error) {
+	root := filepath.Join(s.opts.StateDir, backendSubdir, ".pulumi", "stacks")
+	for _, base := range []string{filepath.Join(root, ProjectName, s.opts.Stack), filepath.Join(root, s.opts.Stack)} {
+		if b, err := os.ReadFile(base + ".json"); err == nil {
+			return b, nil
+		} else if !os.IsNotExist(err) {
+			return nil, fmt.Errorf("runner: reading the stack state: %w", err)
+		}
+		f, err := os.Open(base + ".json.gz")
+		if os.IsNotExist(err) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("runner: reading the stack state: %w", err)
+		}
+		defer f.Close()
+		z, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("runner: reading the stack state %s: %w", f.Name(), err)
+		}
+		return io.ReadAll(z)
+	}
+	return nil, nil
 }
 
 // opNoun names a pending operation's type ("creating") as the operation ("create").

@@ -198,8 +198,15 @@ func (s *session) checkConfig(ctx context.Context) error {
 	if s.opts.Parallel == 0 {
 		s.opts.Parallel = st.Parallel
 	}
+	if st.FinalCheckpointOnly {
+		s.stack.Workspace().SetEnvVar(skipCheckpointsEnv, "true")
+		s.env[skipCheckpointsEnv] = "true"
+	}
 	return nil
 }
+
+// skipCheckpointsEnv makes the engine save the state at the end of an operation only.
+const skipCheckpointsEnv = "PULUMI_SKIP_CHECKPOINTS"
 
 func (s *session) envList() []string {
 	out := make([]string, 0, len(s.env))

@@ -82,6 +82,7 @@ var keys = map[string][]Target{
 	"tags":                nil,
 	"protect":             nil,
 	"parallel":            nil,
+	"checkpointEveryStep": nil,
 	"kubeconfig":          {TargetExisting},
 	"storageClass":        {TargetExisting},
 	"nodes":               {TargetExisting},
@@ -228,6 +229,7 @@ func Load(src Source, project, stack string) (*Config, error) {
 	l.object("tags", &c.Tags)
 	c.Protect = l.boolean("protect", false)
 	c.Parallel = l.intRange("parallel", DefaultParallel[c.Target], 1, MaxParallel)
+	c.CheckpointEveryStep = l.boolean("checkpointEveryStep", DefaultCheckpointEveryStep[c.Target])
 	l.loadDatabase(c)
 	l.loadVolumes(c)
 	l.object("registry", &c.Registry)

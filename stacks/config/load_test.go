@@ -74,16 +74,17 @@ func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
 	if c.Services.Catalogue == nil {
 		t.Fatal("catalogue not resolved")
 	}
-	if c.Parallel != 32 {
-		t.Errorf("digit:parallel default on aws: %d, want 32", c.Parallel)
+	if c.Parallel != 32 || !c.CheckpointEveryStep {
+		t.Errorf("aws defaults: digit:parallel %d (want 32), digit:checkpointEveryStep %v (want true: a cloud resource "+
+			"created but not recorded would be orphaned)", c.Parallel, c.CheckpointEveryStep)
 	}
 
 	e, err := load(t, existingBase(), "digit:dbPassword")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Parallel != 64 {
-		t.Errorf("digit:parallel default on existing: %d, want 64", e.Parallel)
+	if e.Parallel != 64 || e.CheckpointEveryStep {
+		t.Errorf("existing defaults: digit:parallel %d (want 64), digit:checkpointEveryStep %v (want false)", e.Parallel, e.CheckpointEveryStep)
 	}
 	if e.Database.Port != 5432 || e.Existing.StorageClass != "standard" || e.Database.Password.Reveal() != "s3cret-pass" {
 		t.Errorf("existing defaults: %+v %s", e.Database, e.Existing.StorageClass)
@@ -154,6 +155,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"mirror without repos", awsBase, map[string]string{"digit:registry": `{"mirror":true}`}, nil, []string{"digit:registry", "mirror is true"}},
 		{"protect not bool", awsBase, map[string]string{"digit:protect": "yes please"}, nil, []string{"digit:protect", "not a boolean"}},
 		{"parallel not a number", awsBase, map[string]string{"digit:parallel": "lots"}, nil, []string{"digit:parallel", `"lots" is not a whole number`}},
+		{"checkpointEveryStep not bool", awsBase, map[string]string{"digit:checkpointEveryStep": "sometimes"}, nil, []string{"digit:checkpointEveryStep", "not a boolean"}},
 		{"parallel zero", awsBase, map[string]string{"digit:parallel": "0"}, nil, []string{"digit:parallel", "0 is out of range (1 to 256)"}},
 		{"parallel too high", existingBase, map[string]string{"digit:parallel": "1000"}, []string{"digit:dbPassword"}, []string{"digit:parallel", "1000 is out of range (1 to 256)"}},
 		{"tags not a map", awsBase, map[string]string{"digit:tags": `["a"]`}, nil, []string{"digit:tags"}},

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/digit-iac/digit/runner"
+	"github.com/digit-iac/digit/stacks/config"
+)
+
+type scaleRun struct {
+	factor, services, resources int
+	took                        time.Duration
+}
+
+type startupRun struct {
+	classes     []startupClass
+	chain, took time.Duration
+	trace       string
+}
+
+type buildRun struct {
+	cold, warm         time.Duration
+	coldPeak, warmPeak int64
+}
+
+type results struct {
+	want     map[string]bool
+	machine  []string
+	objects  string
+	failures []string
+
+	p1Pulumi, p1Kubectl []time.Duration
+	p1Resources         int
+	p1Workloads         int
+	p1Trace             string
+	p2Up, p2Preview     []time.Duration
+	p4Time              []time.Duration
+	p4Touched           [][]string
+	p3                  []scaleRun
+	p5                  *startupRun
+	p6                  *buildRun
+}
+
+func newResults() *results { return &results{} }
+
+func (r *results) describeMachine(kubectl string) {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.SplitN(string(b), "\n", 2)[0], "MemTotal: %d kB", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+	}
+	version := func(name string, args ...string) string {
+		out, err := exec.Command(name, args...).Output()
+		if err != nil {
+			return "?"
+		}
+		return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	}
+	r.machine = []string{
+		fmt.Sprintf("%s, %d cores%s, %s/%s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH),
+		"Go " + goVersion() + "; pulumi " + version("pulumi", "version") + "; " + version(kubectl, "version", "--client"),
+		fmt.Sprintf("engine settings: the local stack's defaults, digit:parallel %d, digit:checkpointEveryStep %v",
+			config.DefaultParallel[config.TargetExisting], config.DefaultCheckpointEveryStep[config.TargetExisting]),
+		"date " + time.Now().UTC().Format("2006-01-02 15:04 MST"),
+	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a.Seconds() / b.Seconds()
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func stat(ds []time.Duration) string {
+	lo, hi := spread(ds)
+	return fmt.Sprintf("%s (%s-%s, n=%d)", secs(median(ds)), secs(lo), secs(hi), len(ds))
+}
+
+func (r *results) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("# Deploy benchmark (`make bench`)")
+	w("")
+	w("Written by `bench/deploy` (`make bench`); rerun it to refresh. The local stack (the whole catalogue, every")
+	w("municipal module) on the local control plane of `hack/localcp.sh`, each run on a fresh one. Times are medians")
+	w("(min-max, n runs) of wall-clock time from the start of the operation until every workload is rolled out")
+	w("(Deployments, StatefulSets and DaemonSets updated and ready, Jobs complete, Ingresses and LoadBalancer")
+	w("Services given an address), checked the same way for both deployers.")
+	w("")
+	for _, m := range r.machine {
+		w("- %s", m)
+	}
+	w("")
+	if len(r.failures) > 0 {
+		w("**Failed:** %s", strings.Join(r.failures, "; "))
+		w("")
+	}
+	w("| Figure | Measured | Target | |")
+	w("|---|---|---|---|")
+	p1 := median(r.p1Pulumi)
+	if len(r.p1Pulumi) > 0 && len(r.p1Kubectl) > 0 {
+		x := ratio(p1, median(r.p1Kubectl))
+		w("| P1 first up from empty: pulumi / kubectl apply --server-side | %.2fx: %s against %s | <= 1.5x | %s |",
+			x, stat(r.p1Pulumi), stat(r.p1Kubectl), verdict(x <= 1.5))
+	}
+	if len(r.p2Up) > 0 {
+		x, y := ratio(median(r.p2Up), p1), ratio(median(r.p2Preview), p1)
+		w("| P2 no-op up / P1 | %.2f (%s) | <= 0.15 | %s |", x, stat(r.p2Up), verdict(x <= 0.15))
+		w("| P2 preview / P1 | %.2f (%s) | <= 0.15 | %s |", y, stat(r.p2Preview), verdict(y <= 0.15))
+	}
+	if len(r.p4Time) > 0 {
+		touched := len(r.p4Touched[0])
+		same := true
+		for _, t := range r.p4Touched {
+			same = same && len(t) == touched
+		}
+		x := ratio(median(r.p4Time), p1)
+		w("| P4 one image tag changed: resources touched | %d (%s) | 1 | %s |", touched, strings.Join(r.p4Touched[0], ", "), verdict(touched == 1 && same))
+		w("| P4 one image tag changed: time / P1 | %.2f (%s) | <= 0.3 | %s |", x, stat(r.p4Time), verdict(x <= 0.3))
+	}
+	if len(r.p3) == 3 {
+		x := ratio(r.p3[2].took, r.p3[0].took)
+		parts := []string{}
+		for _, s := range r.p3 {
+			parts = append(parts, fmt.Sprintf("%dx: %d services, %d resources, %s", s.factor, s.services, s.resources, secs(s.took)))
+		}
+		w("| P3 synthetic catalogue 4x / 1x | %.2f (%s; one run each) | <= 4.4 | %s |", x, strings.Join(parts, "; "), verdict(x <= 4.4))
+	}
+	if p := r.p5; p != nil {
+		x := ratio(p.took, p.chain)
+		var cls []string
+		for _, c := range p.classes {
+			cls = append(cls, fmt.Sprintf("%s %s-%s", c.name, secs(c.min), secs(c.max)))
+		}
+		w("| P5 delayed start-ups (%s): deploy / longest ordered chain | %.2fx: %s against %s (backbone then JVM; one run) | <= 1.3x | %s |",
+			strings.Join(cls, ", "), x, secs(p.took), secs(p.chain), verdict(x <= 1.3))
+	}
+	if p := r.p6; p != nil {
+		w("| P6 cold build of the program (empty GOCACHE): peak RSS of the build | %.2f GiB (%s) | <= 4 GiB | %s |",
+			float64(p.coldPeak)/(1<<30), secs(p.cold), verdict(p.coldPeak <= 4<<30))
+		w("| P6 rebuild after a one-line change (stacks/program.go) | %s (peak %.2f GiB) | <= 60 s | %s |",
+			secs(p.warm), float64(p.warmPeak)/(1<<30), verdict(p.warm <= 60*time.Second))
+	}
+	w("")
+	if r.objects != "" {
+		w("P1 compares %d resources created by `digit up` (%d workloads and addresses waited for) with %s applied by",
+			r.p1Resources, r.p1Workloads, r.objects)
+		w("kubectl (Namespaces first, then everything in one `kubectl apply --server-side`). P2 and P4 run on each P1")
+		w("pulumi run's control plane after its up. P3's copies are every service but zuul, renamed, with their own")
+		w("paths, on bigger simulated nodes, without the connection-budget check. P5 gives Pods kwok's step-by-step")
+		w("stages with a ready delay per image class; the chain is the longest backbone start-up plus the longest JVM")
+		w("start-up (kwok's 1-6 s per create and init-container step are not counted in it).")
+		w("")
+	}
+	if r.p1Trace != "" {
+		w("## Where the first up's time goes (first P1 run)")
+		w("")
+		w("%s", r.p1Trace)
+	}
+	if r.p5 != nil && r.p5.trace != "" {
+		w("## Where P5's time goes")
+		w("")
+		w("%s", r.p5.trace)
+	}
+	return b.String()
+}
+
+// summarizeSteps turns the engine's step trace into: when the steps started (per 10 s), and the longest ones.
+func summarizeSteps(steps []runner.Step) string {
+	if len(steps) == 0 {
+		return ""
+	}
+	t0 := steps[0].Start
+	var b strings.Builder
+	buckets := map[int]int{}
+	last := 0
+	var end time.Time
+	for _, s := range steps {
+		k := int(s.Start.Sub(t0).Seconds()) / 10
+		buckets[k]++
+		last = max(last, k)
+		if s.End.After(end) {
+			end = s.End
+		}
+	}
+	fmt.Fprintf(&b, "Steps started per 10 s (of %d, the last ending at %s):", len(steps), secs(end.Sub(t0)))
+	for k := 0; k <= last; k++ {
+		fmt.Fprintf(&b, " %d", buckets[k])
+	}
+	b.WriteString("\n\n| started at | took | step |\n|---|---|---|\n")
+	sorted := append([]runner.Step(nil), steps...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Duration() > sorted[j].Duration() })
+	n := 0
+	for _, s := range sorted {
+		if strings.HasPrefix(s.Type, "pulumi:") || strings.HasPrefix(s.Type, "digit:") {
+			continue // the stack and components span their children
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s %s %s |\n", secs(s.Start.Sub(t0)), secs(s.Duration()), s.Op, s.Type,
+			s.URN[strings.LastIndex(s.URN, "::")+2:])
+		if n++; n == 12 {
+			break
+		}
+	}
+	return b.String()
+}
