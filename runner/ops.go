@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -102,10 +103,11 @@ func (r *Result) ChangesOf(op string) []Change {
 
 // Up deploys the stack: recovers an interrupted previous update first, then runs the program and applies the plan.
 func Up(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, runsProgram)
+	s, err := open(ctx, o, runsProgram, "up")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	res := &Result{Operation: "up"}
 	if res.Recovered, err = s.recover(ctx); err != nil {
 		return res, err
@@ -126,6 +128,13 @@ func Up(ctx context.Context, o Options) (*Result, error) {
 	if s.opts.Parallel > 0 {
 		opts = append(opts, optup.Parallel(s.opts.Parallel))
 	}
+	plan, err := s.guardedPlan(ctx)
+	if err != nil {
+		return res, err
+	}
+	if plan != "" {
+		opts = append(opts, optup.Plan(plan))
+	}
 	up, err := s.stack.Up(ctx, opts...)
 	c.wait()
 	if err != nil {
@@ -139,12 +148,56 @@ func Up(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+// guardedPlan returns the plan Up applies ("" for none) once it is known to destroy no data: Options.PlanFile as
+// given, or, when the state holds a stateful resource, a plan of its own from a preview. A stack without any
+// stateful resource cannot lose one, so it skips that preview.
+func (s *session) guardedPlan(ctx context.Context) (string, error) {
+	plan := s.opts.PlanFile
+	if plan == "" {
+		if s.opts.AllowDataLoss {
+			return "", nil
+		}
+		cp, err := s.readCheckpoint()
+		if err != nil {
+			return "", err
+		}
+		stateful, err := statefulInState(cp)
+		if err != nil || !stateful {
+			return "", err
+		}
+		plan = filepath.Join(s.workDir, "guard-plan.json")
+		s.note("the state holds stateful resources: previewing the plan before applying it")
+		opts := []optpreview.Option{optpreview.Plan(plan), optpreview.SuppressOutputs(),
+			optpreview.ProgressStreams(s.opts.Out), optpreview.ErrorProgressStreams(s.opts.Out)}
+		if s.opts.Refresh {
+			opts = append(opts, optpreview.Refresh())
+		}
+		if s.opts.Parallel > 0 {
+			opts = append(opts, optpreview.Parallel(s.opts.Parallel))
+		}
+		if _, err := s.stack.Preview(ctx, opts...); err != nil {
+			return "", fmt.Errorf("runner: the preview before up failed: %s", conciseError(err))
+		}
+	}
+	if !s.opts.AllowDataLoss {
+		loss, err := dataLoss(plan)
+		if err != nil {
+			return "", err
+		}
+		if len(loss) > 0 {
+			return "", refuseDataLoss(s.opts.Stack, loss)
+		}
+	}
+	return plan, nil
+}
+
 // Preview computes what Up would do, changing nothing.
 func Preview(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, runsProgram)
+	s, err := open(ctx, o, runsProgram, "preview")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	res := &Result{Operation: "preview"}
 	if err := s.refuseIfLocked(); err != nil {
 		return res, err
@@ -163,6 +216,9 @@ func Preview(ctx context.Context, o Options) (*Result, error) {
 	if s.opts.Parallel > 0 {
 		opts = append(opts, optpreview.Parallel(s.opts.Parallel))
 	}
+	if s.opts.PlanFile != "" {
+		opts = append(opts, optpreview.Plan(s.opts.PlanFile))
+	}
 	pr, err := s.stack.Preview(ctx, opts...)
 	c.wait()
 	if err != nil {
@@ -175,10 +231,11 @@ func Preview(ctx context.Context, o Options) (*Result, error) {
 
 // Refresh reads every resource's live state into the stack state (the program does not run).
 func Refresh(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, fromState)
+	s, err := open(ctx, o, fromState, "refresh")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	res := &Result{Operation: "refresh"}
 	if res.Recovered, err = s.recover(ctx); err != nil {
 		return res, err
@@ -199,10 +256,11 @@ func Refresh(ctx context.Context, o Options) (*Result, error) {
 // PreviewRefresh detects drift: it reads every resource's live state and reports where it differs from the stack
 // state, changing nothing. A resource changed outside Pulumi shows as an "update".
 func PreviewRefresh(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, fromState)
+	s, err := open(ctx, o, fromState, "preview-refresh")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	res := &Result{Operation: "preview-refresh"}
 	if err := s.refuseIfLocked(); err != nil {
 		return res, err
@@ -234,10 +292,11 @@ func (s *session) refreshOpts(c *collector) []optrefresh.Option {
 
 // Destroy deletes every resource of the stack (the stack itself and its history remain).
 func Destroy(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, fromState)
+	s, err := open(ctx, o, fromState, "destroy")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	res := &Result{Operation: "destroy"}
 	if res.Recovered, err = s.recover(ctx); err != nil {
 		return res, err
@@ -270,10 +329,11 @@ func Destroy(ctx context.Context, o Options) (*Result, error) {
 
 // Outputs returns the stack's outputs from its last update.
 func Outputs(ctx context.Context, o Options) (*Result, error) {
-	s, err := open(ctx, o, fromState)
+	s, err := open(ctx, o, fromState, "outputs")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	outs, err := s.stack.Outputs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("runner: outputs: %s", conciseError(err))
@@ -283,10 +343,11 @@ func Outputs(ctx context.Context, o Options) (*Result, error) {
 
 // ExportState returns the stack's state (a deployment) as JSON, secrets encrypted as the backend stores them.
 func ExportState(ctx context.Context, o Options) ([]byte, error) {
-	s, err := open(ctx, o, fromState)
+	s, err := open(ctx, o, fromState, "export")
 	if err != nil {
 		return nil, err
 	}
+	defer s.close()
 	return s.export(ctx)
 }
 

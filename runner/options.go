@@ -54,6 +54,12 @@ type Options struct {
 	// the provider's await ends (a Deployment's rollout), so a low cap turns independent start-ups into a queue.
 	// Default: the stack's StackSettings.Parallel, else the engine's own default (4 x CPU cores).
 	Parallel int
+	// PlanFile makes Preview save its plan there, and Up apply exactly that plan: an up whose program would now do
+	// anything the plan does not say fails instead. Default: none (Up computes its own).
+	PlanFile string
+	// AllowDataLoss lets Up apply a plan that replaces or deletes a stateful resource (StatefulTypes). Default:
+	// false, and such a plan is refused before anything changes.
+	AllowDataLoss bool
 	// Refresh reads the live state of every resource before computing the plan of Up, Preview and Destroy.
 	Refresh bool
 	// Diff shows each change property by property in the progress output.

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +36,7 @@ type lockInfo struct {
 	Timestamp time.Time `json:"timestamp"`
 
 	path string
+	raw  []byte // the file as read
 }
 
 // locks lists the lock files of the session's stack.
@@ -56,7 +58,7 @@ func (s *session) locks() ([]lockInfo, error) {
 				}
 				return nil, err
 			}
-			l := lockInfo{path: f}
+			l := lockInfo{path: f, raw: b}
 			if err := json.Unmarshal(b, &l); err != nil {
 				return nil, fmt.Errorf("lock file %s is not readable: %w", f, err)
 			}
@@ -90,6 +92,20 @@ func (l lockInfo) alive() (alive, known bool) {
 		return false, true // gone since
 	}
 	return strings.HasPrefix(strings.TrimSpace(string(comm)), "pulumi"), true
+}
+
+// removeIfUnchanged deletes the lock file if it still holds what was read from it.
+func (l lockInfo) removeIfUnchanged() error {
+	b, err := os.ReadFile(l.path)
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !bytes.Equal(b, l.raw) {
+		return fmt.Errorf("it changed since it was inspected (another update took it); not removed")
+	}
+	return os.Remove(l.path)
 }
 
 func (l lockInfo) describe() string {
@@ -149,10 +165,12 @@ func (s *session) recover(ctx context.Context) ([]string, error) {
 			stale++
 		}
 	}
-	if stale > 0 {
-		// `pulumi cancel` on a file backend deletes the stack's lock files.
-		if err := s.stack.Cancel(ctx); err != nil {
-			return did, fmt.Errorf("runner: removing the stale lock: %s", conciseError(err))
+	for _, l := range locks {
+		// Only the lock inspected above, and only if it is still the same file: `pulumi cancel` would delete every
+		// lock of the stack, a live one taken since included. (The run lock keeps other runners of this state dir
+		// out meanwhile.)
+		if err := l.removeIfUnchanged(); err != nil {
+			return did, fmt.Errorf("runner: removing the stale lock %s: %w", l.path, err)
 		}
 		report("removed the stale lock")
 	}
@@ -165,11 +183,18 @@ func (s *session) recover(ctx context.Context) ([]string, error) {
 		return did, nil
 	}
 	creates := 0
+	var unsafe []pendingOp
 	for _, op := range ops {
 		report("the interrupted update left a pending %s: %s", opNoun(op.Type), op.Resource.URN)
 		if op.Type == "creating" {
 			creates++
+			if !isKubernetesOrBookkeeping(op.Resource.URN) {
+				unsafe = append(unsafe, op)
+			}
 		}
+	}
+	if len(unsafe) > 0 {
+		return did, s.pendingCloudCreates(unsafe)
 	}
 	report("refreshing the state from the live resources (clearing %d pending create(s)) before continuing", creates)
 	if _, err := s.stack.Refresh(ctx,
@@ -192,6 +217,25 @@ func (s *session) recover(ctx context.Context) ([]string, error) {
 
 // pendingOperations reads the stack's pending operations from the file backend's checkpoint directly: `pulumi stack
 // export` would cost a CLI start and a key derivation on every operation, to find none almost always.
+// pendingCloudCreates is the error for pending creates of cloud resources: the resource may exist (and cost money,
+// and hold a fixed name such as the EKS cluster's) while the state does not know it, so dropping the record is not
+// the runner's call. It says, per resource, the command for either case.
+func (s *session) pendingCloudCreates(ops []pendingOp) error {
+	env := fmt.Sprintf("PULUMI_BACKEND_URL=%s PULUMI_HOME=%s", BackendURL(s.opts.StateDir), s.env["PULUMI_HOME"])
+	var b strings.Builder
+	fmt.Fprintf(&b, "runner: the interrupted update of stack %s was creating %d cloud resource(s); the runner does not "+
+		"drop their record, as they may exist. Nothing was changed. For each, look it up in the cloud, then run in %s:\n",
+		s.opts.Stack, len(ops), s.workDir)
+	for _, op := range ops {
+		urn := op.Resource.URN
+		fmt.Fprintf(&b, "  %s (%s):\n", urnName(urn), urnType(urn))
+		fmt.Fprintf(&b, "    if it exists:   %s pulumi refresh -s %s --yes --import-pending-creates '%s' <its cloud ID>\n", env, s.opts.Stack, urn)
+		fmt.Fprintf(&b, "    if it does not: %s pulumi refresh -s %s --yes --clear-pending-creates\n", env, s.opts.Stack)
+	}
+	b.WriteString("then run the operation again.")
+	return errors.New(b.String())
+}
+
 func (s *session) pendingOperations(ctx context.Context) ([]pendingOp, error) {
 	b, err := s.readCheckpoint()
 	if err != nil {

@@ -50,12 +50,20 @@ func PrepareStateDir(stateDir string) error {
 	return nil
 }
 
-// session is one opened stack: its workspace prepared, config applied.
+// session is one opened stack: its workspace prepared, config applied, the stack's run lock held until close.
 type session struct {
 	opts    *resolved
 	stack   auto.Stack
 	env     map[string]string
 	workDir string
+	lock    *runLock
+}
+
+// close ends the session: the run lock is released.
+func (s *session) close() {
+	if s != nil {
+		s.lock.release()
+	}
 }
 
 // Whether an operation runs the program: only those check the config first (outputs, refresh and destroy work
@@ -68,7 +76,7 @@ const (
 // open prepares the state directory and workspace, selects (or creates) the stack, applies Options.Config and
 // Options.SecretConfig, and, for an operation that runs the program, checks the resulting config before the engine
 // starts.
-func open(ctx context.Context, o Options, program bool) (*session, error) {
+func open(ctx context.Context, o Options, program bool, operation string) (s *session, err error) {
 	r, err := o.resolve()
 	if err != nil {
 		return nil, err
@@ -77,6 +85,16 @@ func open(ctx context.Context, o Options, program bool) (*session, error) {
 	if err := PrepareStateDir(r.StateDir); err != nil {
 		return nil, err
 	}
+	// From here to the end of the operation the stack is this run's: its settings copy, config and engine run.
+	lock, err := lockStack(r.StateDir, r.Stack, operation)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.release()
+		}
+	}()
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return nil, fmt.Errorf("runner: state dir: %w", err)
 	}
@@ -102,7 +120,7 @@ func open(ctx context.Context, o Options, program bool) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runner: selecting stack %s: %s", r.Stack, conciseError(err))
 	}
-	s := &session{opts: r, stack: stack, env: env, workDir: work}
+	s = &session{opts: r, stack: stack, env: env, workDir: work, lock: lock}
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}

@@ -80,6 +80,7 @@ func TestLocalStack(t *testing.T) {
 		{"d_image_tag_override", s.imageTagOverride, false},
 		{"e_drift", s.drift, false},
 		{"f_interrupted_up", s.interruptedUp, false},
+		{"f2_sigint_up", s.sigintUp, false},
 		{"g_no_plaintext_password", s.noPlaintextPassword, false},
 	}
 	stopped := ""
@@ -884,6 +885,100 @@ func (s *suite) interruptedUp(t *testing.T) {
 	}
 	if pending != 0 {
 		t.Errorf("expected no pending operations in the state after recovery; found %d", pending)
+	}
+	s.compareWithCluster(t, resources)
+}
+
+// --- f2: Ctrl-C stops an up gracefully -----------------------------------------------------------------------------
+
+// sigintUp interrupts `digit up` once, as Ctrl-C does, while it operates on a Deployment: the engine finishes what is
+// in flight and stops by itself (no forced kill, no stale lock, no pending operation), the command fails saying it
+// was interrupted, and the next up converges with nothing duplicated or lost.
+func (s *suite) sigintUp(t *testing.T) {
+	tags := map[string]any{}
+	for _, m := range s.cat.Modules() {
+		if m.Name == "core" {
+			for _, svc := range m.Services {
+				tags[svc.Name] = map[string]any{"tag": "v9.9.9-sigint"}
+			}
+		}
+	}
+	extra := s.catalogueWith(t, map[string]any{"services": tags})
+	bin := filepath.Join(t.TempDir(), "digit")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
+	build.Dir = env.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/digit: %v\n%s", err, out)
+	}
+	log := s.log(t, "digit-up-sigint")
+	cmd := exec.Command(bin, "up", "-s", stackName, "--dir", env.repo, "--state", s.stateDir, "--yes",
+		"--config", "digit:database="+s.dbJSON, "--config", "digit:catalogue="+extra["digit:catalogue"],
+		"--secret", "digit:dbPassword=DIGIT_PG_PASSWORD", "--secret", "digit:secrets=DIGIT_SECRETS")
+	cmd.Env = append(os.Environ(), runner.PassphraseEnv+"="+testPassphrase, "DIGIT_SECRETS="+s.secretsJSON)
+	var stderr bytes.Buffer
+	cmd.Stderr = io.MultiWriter(log, &stderr)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sawOp := false
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		fmt.Fprintln(log, sc.Text())
+		if firstOp.MatchString(sc.Text()) {
+			sawOp = true
+			break
+		}
+	}
+	if !sawOp {
+		_ = cmd.Wait()
+		t.Fatalf("expected `digit up` to start operating on a Deployment; it ended first")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(log, stdout)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err = <-waited:
+	case <-time.After(5 * time.Minute):
+		_ = killTree(cmd.Process.Pid)
+		t.Fatal("expected `digit up` to stop within 5 minutes of one interrupt; killed it")
+	}
+	if err == nil {
+		t.Logf("the up finished before the interrupt took effect")
+	}
+	if !strings.Contains(stderr.String(), "interrupted: the engine finishes the operations in flight") {
+		t.Errorf("expected digit to say it stops gracefully; stderr:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "interrupted again") {
+		t.Errorf("one interrupt must not force the stop")
+	}
+	if files, _ := filepath.Glob(filepath.Join(s.stateDir, "backend", ".pulumi", "locks", "*", "*", stackName, "*.json")); len(files) != 0 {
+		t.Errorf("expected the engine to release its lock on a graceful stop; found %v", files)
+	}
+
+	res, err := runner.Up(s.ctx, s.opts(t, "up-after-sigint", extra))
+	if err != nil {
+		t.Fatalf("expected the up after the interrupted one to converge: %v", err)
+	}
+	if len(res.Recovered) != 0 {
+		t.Errorf("expected nothing to recover after a graceful stop; the runner did: %v", res.Recovered)
+	}
+	dep, err := runner.ExportState(s.ctx, s.opts(t, "export-after-sigint", extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resources, pending, err := parseState(dep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending != 0 {
+		t.Errorf("expected no pending operations; found %d", pending)
 	}
 	s.compareWithCluster(t, resources)
 }

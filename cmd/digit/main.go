@@ -3,7 +3,7 @@
 //
 //	digit <up|preview|refresh|destroy|outputs> -s <stack> [--dir .] [--state DIR]
 //	      [--config key=value]... [--secret key=ENV_VAR]... [--refresh] [--diff] [--yes]
-//	      [--parallel N] [--trace FILE]
+//	      [--parallel N] [--trace FILE] [--allow-data-loss]
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -50,14 +51,43 @@ const usage = `usage: digit <up|preview|refresh|destroy|outputs> -s <stack> [fla
   --parallel N            resource operations the engine runs at once
                           (default: the stack's digit:parallel, which has a default per target)
   --trace FILE            write each resource step's start and duration (seconds, tab-separated) to FILE
+  --allow-data-loss       let up replace or delete a database, disk, volume, bucket or key
+                          (refused otherwise, before anything changes)
 
 The passphrase of the stack's secrets comes from PULUMI_CONFIG_PASSPHRASE.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go interrupts(ctx, cancel, os.Stderr)
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// interrupts makes the first Ctrl-C or SIGTERM a graceful stop: the engine finishes what is in flight (an EKS or
+// RDS create cannot be cut off half-way without leaving work for a human) and records it. A second one forces.
+func interrupts(ctx context.Context, cancel context.CancelFunc, stderr io.Writer) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	select {
+	case <-ctx.Done():
+		return
+	case <-sigs:
+	}
+	if runner.Interrupt() == 0 {
+		// No engine running (config being applied, or already done): nothing to finish.
+		fmt.Fprintln(stderr, "digit: interrupted")
+		cancel()
+		return
+	}
+	fmt.Fprintln(stderr, "digit: interrupted: the engine finishes the operations in flight and stops (interrupt again to force)")
+	select {
+	case <-ctx.Done():
+	case <-sigs:
+		fmt.Fprintln(stderr, "digit: interrupted again: stopping the engine now")
+		cancel()
+	}
 }
 
 // invocation is a parsed, validated command line.
@@ -123,6 +153,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	var refresh, diff bool
 	var parallel int
 	var trace string
+	var allowDataLoss bool
 	config := &keyValues{flag: "--config"}
 	secret := &keyValues{flag: "--secret"}
 	fs.StringVar(&stack, "s", "", "")
@@ -136,6 +167,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	fs.BoolVar(&inv.yes, "yes", false, "")
 	fs.IntVar(&parallel, "parallel", 0, "")
 	fs.StringVar(&trace, "trace", "", "")
+	fs.BoolVar(&allowDataLoss, "allow-data-loss", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -179,7 +211,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	// Flags that would silently do nothing are mistakes.
 	switch inv.command {
 	case "outputs":
-		for _, f := range []string{"config", "secret", "refresh", "yes", "diff", "parallel", "trace"} {
+		for _, f := range []string{"config", "secret", "refresh", "yes", "diff", "parallel", "trace", "allow-data-loss"} {
 			if set[f] {
 				return nil, usagef("--%s has no effect on outputs", f)
 			}
@@ -192,6 +224,9 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		if set["refresh"] {
 			return nil, usagef("--refresh has no effect on refresh")
 		}
+	}
+	if set["allow-data-loss"] && inv.command != "up" {
+		return nil, usagef("--allow-data-loss has no effect on %s (only up applies a plan)", inv.command)
 	}
 
 	if set["parallel"] && (parallel < 1 || parallel > maxParallel) {
@@ -207,7 +242,8 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		inv.trace = trace
 	}
 
-	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff, Parallel: parallel}
+	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff, Parallel: parallel,
+		AllowDataLoss: allowDataLoss}
 	seen := map[string]string{}
 	if len(config.pairs) > 0 {
 		inv.opts.Config = map[string]string{}
@@ -297,7 +333,16 @@ func execute(ctx context.Context, inv *invocation, stdin io.Reader, out io.Write
 		printOutputs(out, res.Outputs)
 	case "up", "destroy", "refresh":
 		if !inv.yes {
-			ok, err := confirm(ctx, inv, stdin, out)
+			// The up applies exactly the plan the confirmation showed (the engine's saved plan).
+			dir, err := os.MkdirTemp("", "digit-plan-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			if inv.command == "up" {
+				o.PlanFile = filepath.Join(dir, "plan.json")
+			}
+			ok, err := confirm(ctx, inv, o, stdin, out)
 			if err != nil || !ok {
 				return err
 			}
@@ -350,12 +395,11 @@ func writeTrace(path string, res *runner.Result) error {
 }
 
 // confirm shows what the operation would do and asks; without a terminal to ask on, --yes is required.
-func confirm(ctx context.Context, inv *invocation, stdin io.Reader, out io.Writer) (bool, error) {
+func confirm(ctx context.Context, inv *invocation, o runner.Options, stdin io.Reader, out io.Writer) (bool, error) {
 	f, isFile := stdin.(*os.File)
 	if !isFile || !term.IsTerminal(int(f.Fd())) {
 		return false, usagef("%s changes the stack: pass --yes (stdin is not a terminal to ask on)", inv.command)
 	}
-	o := inv.opts
 	var res *runner.Result
 	var err error
 	switch inv.command {

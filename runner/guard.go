@@ -1,0 +1,95 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// StatefulTypes are the resource types whose replacement or deletion loses data: an up whose plan would replace or
+// delete one is refused unless Options.AllowDataLoss is set. Each names what it holds, for the refusal.
+var StatefulTypes = map[string]string{
+	"aws:rds/instance:Instance":                "database",
+	"aws:ebs/volume:Volume":                    "disk",
+	"aws:s3/bucketV2:BucketV2":                 "bucket",
+	"aws:s3/bucket:Bucket":                     "bucket",
+	"aws:kms/key:Key":                          "encryption key",
+	"kubernetes:core/v1:PersistentVolume":      "PersistentVolume",
+	"kubernetes:core/v1:PersistentVolumeClaim": "PersistentVolumeClaim",
+}
+
+// losesData are the plan steps that destroy a resource's data.
+var losesData = map[string]bool{
+	"delete": true, "replace": true, "create-replacement": true, "delete-replaced": true,
+	"discard": false, // a read resource going away deletes nothing
+}
+
+// statefulInState reports whether the stack's checkpoint holds any stateful resource: only then can a plan lose
+// data (a new one can only be created), and only then does Up pay for the guard's preview.
+func statefulInState(checkpoint []byte) (bool, error) {
+	if checkpoint == nil {
+		return false, nil
+	}
+	var f struct {
+		Checkpoint struct {
+			Latest *struct {
+				Resources []struct {
+					Type string `json:"type"`
+				} `json:"resources"`
+			} `json:"latest"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(checkpoint, &f); err != nil {
+		return false, fmt.Errorf("runner: parsing the stack state: %w", err)
+	}
+	if f.Checkpoint.Latest == nil {
+		return false, nil
+	}
+	for _, r := range f.Checkpoint.Latest.Resources {
+		if _, ok := StatefulTypes[r.Type]; ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// dataLoss lists the plan's steps that replace or delete a stateful resource, as "replace database
+// urn:pulumi:...".
+func dataLoss(planFile string) ([]string, error) {
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		return nil, fmt.Errorf("runner: reading the plan: %w", err)
+	}
+	var plan struct {
+		ResourcePlans map[string]struct {
+			Steps []string `json:"steps"`
+		} `json:"resourcePlans"`
+	}
+	if err := json.Unmarshal(b, &plan); err != nil {
+		return nil, fmt.Errorf("runner: parsing the plan %s: %w", planFile, err)
+	}
+	var out []string
+	for urn, rp := range plan.ResourcePlans {
+		what, stateful := StatefulTypes[urnType(urn)]
+		if !stateful {
+			continue
+		}
+		for _, step := range rp.Steps {
+			if losesData[step] {
+				out = append(out, fmt.Sprintf("%s %s %s", step, what, urn))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// refuseDataLoss is the guard's error.
+func refuseDataLoss(stack string, steps []string) error {
+	return fmt.Errorf("runner: the plan for stack %s would destroy data; nothing was changed:\n  %s\n"+
+		"If that is intended (the data is backed up or disposable), run again with --allow-data-loss "+
+		"(Options.AllowDataLoss).", stack, strings.Join(steps, "\n  "))
+}
