@@ -27,5 +27,8 @@ func defaultCheckConfig(project, stack string, values map[string]ConfigValue) (S
 	if err != nil {
 		return StackSettings{}, err
 	}
-	return StackSettings{Parallel: cfg.Parallel, FinalCheckpointOnly: !cfg.CheckpointEveryStep}, nil
+	return StackSettings{
+		Parallel: cfg.Parallel, FinalCheckpointOnly: !cfg.CheckpointEveryStep,
+		SharedStateRequired: cfg.Target != config.TargetExisting,
+	}, nil
 }

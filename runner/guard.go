@@ -55,6 +55,31 @@ func statefulInState(checkpoint []byte) (bool, error) {
 	return false, nil
 }
 
+// onlyKubernetesInState reports whether every resource of the stack's checkpoint is a Kubernetes object or
+// bookkeeping (stack, providers, components): then a destroy or refresh may save the state once, at its end (see
+// config.DefaultCheckpointEveryStep), as nothing outside the cluster can be orphaned.
+func onlyKubernetesInState(checkpoint []byte) bool {
+	var f struct {
+		Checkpoint struct {
+			Latest *struct {
+				Resources []struct {
+					URN string `json:"urn"`
+				} `json:"resources"`
+			} `json:"latest"`
+		} `json:"checkpoint"`
+	}
+	if checkpoint == nil || json.Unmarshal(checkpoint, &f) != nil || f.Checkpoint.Latest == nil ||
+		len(f.Checkpoint.Latest.Resources) == 0 {
+		return false
+	}
+	for _, r := range f.Checkpoint.Latest.Resources {
+		if !isKubernetesOrBookkeeping(r.URN) {
+			return false
+		}
+	}
+	return true
+}
+
 // dataLoss lists the plan's steps that replace or delete a stateful resource, as "replace database
 // urn:pulumi:...".
 func dataLoss(planFile string) ([]string, error) {

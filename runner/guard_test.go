@@ -82,3 +82,17 @@ func TestURNParts(t *testing.T) {
 		t.Error("isKubernetesOrBookkeeping: a Deployment is Kubernetes, an RDS instance is not")
 	}
 }
+
+func TestOnlyKubernetesInState(t *testing.T) {
+	const p = "urn:pulumi:s::digit::"
+	for body, want := range map[string]bool{
+		`{"checkpoint":{"latest":{"resources":[{"urn":"` + p + `pulumi:pulumi:Stack::digit-s"},{"urn":"` + p + `pulumi:providers:kubernetes::k8s"},{"urn":"` + p + `digit:k8s:Backbone$kubernetes:apps/v1:StatefulSet::kafka"}]}}}`: true,
+		`{"checkpoint":{"latest":{"resources":[{"urn":"` + p + `digit:aws:Network$aws:ec2/vpc:Vpc::vpc"},{"urn":"` + p + `kubernetes:core/v1:Namespace::egov"}]}}}`:                                                                 false,
+		`{"checkpoint":{"latest":{"resources":[]}}}`: false,
+		`not json`: false,
+	} {
+		if got := onlyKubernetesInState([]byte(body)); got != want {
+			t.Errorf("onlyKubernetesInState(%s) = %v; want %v", body, got, want)
+		}
+	}
+}

@@ -66,6 +66,11 @@ type Options struct {
 	Diff bool
 	// Out receives the engine's progress and the runner's own notes. Default: discarded.
 	Out io.Writer
+	// Backend is where the stack's state lives: s3://bucket?region=..., azblob://container, gs://bucket,
+	// https://api.pulumi.com (Pulumi Cloud) or file://dir. Default: the file backend in StateDir, which only this
+	// machine sees; a stack whose config holds cloud resources (StackSettings.SharedStateRequired) is refused
+	// without an explicit Backend, as `digit up -s prod` on a laptop would otherwise start a second, empty prod.
+	Backend string
 	// PulumiRoot locates the pulumi CLI: a directory holding bin/pulumi, or the directory of the binary itself.
 	// Default: `pulumi` from PATH.
 	PulumiRoot string
@@ -75,6 +80,9 @@ type Options struct {
 type StackSettings struct {
 	// Parallel is the stack's engine parallelism (0: no opinion).
 	Parallel int
+	// SharedStateRequired says the stack holds cloud resources: its state must live where everyone who deploys it
+	// sees it, so the default (this machine's state dir) is refused and Options.Backend must be given.
+	SharedStateRequired bool
 	// FinalCheckpointOnly makes the engine save the state once, when the operation ends, instead of after every
 	// resource step (PULUMI_SKIP_CHECKPOINTS): see config.DefaultCheckpointEveryStep for when that is safe.
 	FinalCheckpointOnly bool
@@ -85,6 +93,9 @@ type ConfigValue struct {
 	Value  string
 	Secret bool
 }
+
+// backendRe is a state backend URL the Pulumi CLI accepts.
+var backendRe = regexp.MustCompile(`^(s3|azblob|gs|https?|file)://\S+$`)
 
 // stackNameRe is what the file backend accepts as a stack name.
 var stackNameRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
@@ -166,6 +177,9 @@ func (o Options) resolve() (*resolved, error) {
 		r.secrets[key] = v
 	}
 
+	if o.Backend != "" && !backendRe.MatchString(o.Backend) {
+		fail("Options.Backend %q: not a state backend URL (s3://, azblob://, gs://, https://, http:// or file://)", o.Backend)
+	}
 	if o.Parallel < 0 {
 		fail("Options.Parallel %d: must be positive (0 takes the stack's setting)", o.Parallel)
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 // project makes a project dir with Pulumi.yaml and the given stacks' settings files.
@@ -106,7 +108,7 @@ func TestCopySettingsKeepsTheMintedSalt(t *testing.T) {
 	work := t.TempDir()
 	write(t, filepath.Join(work, "Pulumi.local.yaml"), "config:\n  digit:old: 1\nencryptionsalt: v1:abc:def\n")
 
-	if err := copySettings(proj, work, "local"); err != nil {
+	if err := copySettings(proj, work, "local", nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(work, "Pulumi.local.yaml"))
@@ -140,3 +142,29 @@ func TestConciseErrorKeepsTheEndOfStderr(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestCopySettingsWritesRunConfigIntoTheCopy(t *testing.T) {
+	proj := project(t, "local")
+	write(t, filepath.Join(proj, "Pulumi.local.yaml"), "config:\n  digit:target: existing\n  greeting: yes\n  digit:old: 1\n")
+	work := t.TempDir()
+	big := strings.Repeat("x", 300<<10) // beyond one command-line argument (128 KiB)
+	if err := copySettings(proj, work, "local", map[string]string{"digit:greeting": "hi", "digit:catalogue": big}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(work, "Pulumi.local.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Config map[string]any `json:"config"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Config["digit:greeting"] != "hi" || doc.Config["greeting"] != nil {
+		t.Errorf("expected digit:greeting replaced by the run's value, without a second unqualified key; got %v", doc.Config)
+	}
+	if doc.Config["digit:catalogue"] != big || doc.Config["digit:target"] != "existing" || doc.Config["digit:old"] != float64(1) {
+		t.Errorf("expected the large value and the file's other keys kept; got keys %v", len(doc.Config))
+	}
+}

@@ -41,7 +41,10 @@ type lockInfo struct {
 
 // locks lists the lock files of the session's stack.
 func (s *session) locks() ([]lockInfo, error) {
-	root := filepath.Join(s.opts.StateDir, backendSubdir, ".pulumi", "locks")
+	if s.fileBackend() == "" {
+		return nil, nil
+	}
+	root := filepath.Join(s.fileBackend(), ".pulumi", "locks")
 	// Project-scoped stacks lock under <org>/<project>/<stack>; the legacy layout under <stack>.
 	patterns := []string{
 		filepath.Join(root, "*", ProjectName, s.opts.Stack, "*.json"),
@@ -221,7 +224,7 @@ func (s *session) recover(ctx context.Context) ([]string, error) {
 // and hold a fixed name such as the EKS cluster's) while the state does not know it, so dropping the record is not
 // the runner's call. It says, per resource, the command for either case.
 func (s *session) pendingCloudCreates(ops []pendingOp) error {
-	env := fmt.Sprintf("PULUMI_BACKEND_URL=%s PULUMI_HOME=%s", BackendURL(s.opts.StateDir), s.env["PULUMI_HOME"])
+	env := fmt.Sprintf("PULUMI_BACKEND_URL=%s PULUMI_HOME=%s", s.env["PULUMI_BACKEND_URL"], s.env["PULUMI_HOME"])
 	var b strings.Builder
 	fmt.Fprintf(&b, "runner: the interrupted update of stack %s was creating %d cloud resource(s); the runner does not "+
 		"drop their record, as they may exist. Nothing was changed. For each, look it up in the cloud, then run in %s:\n",
@@ -263,7 +266,15 @@ func (s *session) pendingOperations(ctx context.Context) ([]pendingOp, error) {
 // readCheckpoint returns the stack's checkpoint file of the file backend (plain or gzipped, project-scoped or legacy
 // layout), nil when the stack has none yet.
 func (s *session) readCheckpoint() ([]byte, error) {
-	root := filepath.Join(s.opts.StateDir, backendSubdir, ".pulumi", "stacks")
+	if s.fileBackend() == "" {
+		// Another backend: ask the CLI.
+		d, err := s.export(context.Background())
+		if err != nil || len(d) == 0 || string(d) == "null" {
+			return nil, err
+		}
+		return json.Marshal(map[string]json.RawMessage{"checkpoint": json.RawMessage(`{"latest":` + string(d) + `}`)})
+	}
+	root := filepath.Join(s.fileBackend(), ".pulumi", "stacks")
 	for _, base := range []string{filepath.Join(root, ProjectName, s.opts.Stack), filepath.Join(root, s.opts.Stack)} {
 		if b, err := os.ReadFile(base + ".json"); err == nil {
 			return b, nil

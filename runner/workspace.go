@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	yamlv3 "gopkg.in/yaml.v3"
 	"sigs.k8s.io/yaml"
 )
 
@@ -48,6 +49,15 @@ func PrepareStateDir(stateDir string) error {
 		}
 	}
 	return nil
+}
+
+// fileBackend is the directory of the session's file backend in the state dir; "" when Options.Backend names
+// another (then the engine alone knows its locks and checkpoints).
+func (s *session) fileBackend() string {
+	if s.opts.Backend != "" {
+		return ""
+	}
+	return filepath.Join(s.opts.StateDir, backendSubdir)
 }
 
 // session is one opened stack: its workspace prepared, config applied, the stack's run lock held until close.
@@ -98,11 +108,14 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return nil, fmt.Errorf("runner: state dir: %w", err)
 	}
-	if err := copySettings(r.ProjectDir, work, r.Stack); err != nil {
+	if err := copySettings(r.ProjectDir, work, r.Stack, r.config); err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
 
 	env := Env(r.StateDir)
+	if r.Backend != "" {
+		env["PULUMI_BACKEND_URL"] = r.Backend
+	}
 	if r.Passphrase != "" {
 		env[PassphraseEnv] = r.Passphrase
 	}
@@ -129,14 +142,26 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 			return nil, err
 		}
 	}
+	if !program {
+		// No program, no config check: the state says whether a checkpoint per step protects anything.
+		cp, err := s.readCheckpoint()
+		if err != nil {
+			return nil, err
+		}
+		if onlyKubernetesInState(cp) {
+			s.finalCheckpointOnly()
+		}
+	}
 	return s, nil
 }
 
 // copySettings copies Pulumi.yaml and Pulumi.<stack>.yaml from the checkout into the workspace, so that the CLI
-// writes (salt, config set at run time) only into the copy. The checkout's settings win on every run; only the
-// encryption salt the passphrase provider minted into the previous copy is carried over, so the copy's secure
-// values and the stack's secrets keep one salt.
-func copySettings(projectDir, work, stack string) error {
+// writes (salt, secrets set at run time) only into the copy, with the plaintext Options.Config values written into
+// it as the CLI's `config set` would (a value replaces the whole key). Written here rather than by `config set-all`:
+// that puts every value on one command line, which a large value (a big catalogue override) exceeds, and costs a
+// CLI start. The checkout's settings win on every run; only the encryption salt the passphrase provider minted into
+// the previous copy is carried over, so the copy's secure values and the stack's secrets keep one salt.
+func copySettings(projectDir, work, stack string, config map[string]string) error {
 	proj, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
 	if err != nil {
 		return err
@@ -156,6 +181,31 @@ func copySettings(projectDir, work, stack string) error {
 			}
 		}
 	}
+	if len(config) > 0 {
+		// YAML 1.2, as the CLI reads the file (a YAML 1.1 decoder would turn an unquoted yes into true).
+		var doc map[string]any
+		if err := yamlv3.Unmarshal(settings, &doc); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if doc == nil {
+			doc = map[string]any{}
+		}
+		cfg, _ := doc["config"].(map[string]any)
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		for k, v := range config {
+			// A key of the project's namespace may be written without it in the file: one key, not two.
+			if ns, bare, ok := strings.Cut(k, ":"); ok && ns == ProjectName {
+				delete(cfg, bare)
+			}
+			cfg[k] = v
+		}
+		doc["config"] = cfg
+		if settings, err = yamlv3.Marshal(doc); err != nil {
+			return err
+		}
+	}
 	return os.WriteFile(filepath.Join(work, name), settings, 0o600)
 }
 
@@ -169,17 +219,9 @@ func salt(settings []byte) string {
 	return f.EncryptionSalt
 }
 
-// applyConfig writes Options.Config and Options.SecretConfig into the workspace's copy of the stack settings.
+// applyConfig writes Options.SecretConfig into the workspace's copy of the stack settings.
 func (s *session) applyConfig(ctx context.Context) error {
-	if len(s.opts.config) > 0 {
-		m := auto.ConfigMap{}
-		for k, v := range s.opts.config {
-			m[k] = auto.ConfigValue{Value: v}
-		}
-		if err := s.stack.SetAllConfig(ctx, m); err != nil {
-			return fmt.Errorf("runner: applying Options.Config: %s", conciseError(err))
-		}
-	}
+	// Options.Config is in the copy already (copySettings).
 	// Secrets go through stdin, one key at a time: `config set-all` would put them on a command line, readable
 	// by anyone who lists processes.
 	keys := make([]string, 0, len(s.opts.secrets))
@@ -213,14 +255,25 @@ func (s *session) checkConfig(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if st.SharedStateRequired && s.opts.Backend == "" {
+		return fmt.Errorf("runner: stack %s holds cloud resources, so its state must live in a backend everyone who "+
+			"deploys it sees, not in this machine's state dir (%s): name it with --backend (Options.Backend), e.g. "+
+			"s3://<bucket>?region=<region>, azblob://<container>, https://api.pulumi.com, or file://<dir> to mean a "+
+			"local one", s.opts.Stack, s.opts.StateDir)
+	}
 	if s.opts.Parallel == 0 {
 		s.opts.Parallel = st.Parallel
 	}
 	if st.FinalCheckpointOnly {
-		s.stack.Workspace().SetEnvVar(skipCheckpointsEnv, "true")
-		s.env[skipCheckpointsEnv] = "true"
+		s.finalCheckpointOnly()
 	}
 	return nil
+}
+
+// finalCheckpointOnly makes the engine save the state at the end of the operation only.
+func (s *session) finalCheckpointOnly() {
+	s.stack.Workspace().SetEnvVar(skipCheckpointsEnv, "true")
+	s.env[skipCheckpointsEnv] = "true"
 }
 
 // skipCheckpointsEnv makes the engine save the state at the end of an operation only.

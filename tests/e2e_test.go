@@ -55,6 +55,24 @@ type suite struct {
 	secretsJSON string
 	logs        int
 	timings     []string
+	binDir      string // where digit() builds cmd/digit
+	digitBin    string // cmd/digit, built once by digit()
+}
+
+// digit builds cmd/digit once for the steps that run it as a user does (and kill or interrupt it).
+func (s *suite) digit(t *testing.T) string {
+	t.Helper()
+	if s.digitBin != "" {
+		return s.digitBin
+	}
+	bin := filepath.Join(s.binDir, "digit")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
+	build.Dir = env.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building cmd/digit: %v\n%s", err, out)
+	}
+	s.digitBin = bin
+	return bin
 }
 
 // TestLocalStack deploys the local stack through both front doors (the pulumi CLI with main.go, and the runner's
@@ -105,7 +123,7 @@ func TestLocalStack(t *testing.T) {
 }
 
 func newSuite(t *testing.T) *suite {
-	s := &suite{ctx: context.Background(), stateDir: t.TempDir(), kube: newKube(t)}
+	s := &suite{ctx: context.Background(), stateDir: t.TempDir(), binDir: t.TempDir(), kube: newKube(t)}
 	s.logDir = os.Getenv("DIGIT_E2E_LOGDIR")
 	if s.logDir == "" {
 		d, err := os.MkdirTemp("", "digit-e2e-logs-")
@@ -816,13 +834,7 @@ func (s *suite) interruptedUp(t *testing.T) {
 		}},
 	})
 	change := extra["digit:catalogue"]
-
-	bin := filepath.Join(t.TempDir(), "digit")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
-	build.Dir = env.repo
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building cmd/digit: %v\n%s", err, out)
-	}
+	bin := s.digit(t)
 
 	log := s.log(t, "digit-up-killed")
 	cmd := exec.Command(bin, "up", "-s", stackName, "--dir", env.repo, "--state", s.stateDir, "--yes",
@@ -904,12 +916,7 @@ func (s *suite) sigintUp(t *testing.T) {
 		}
 	}
 	extra := s.catalogueWith(t, map[string]any{"services": tags})
-	bin := filepath.Join(t.TempDir(), "digit")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
-	build.Dir = env.repo
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building cmd/digit: %v\n%s", err, out)
-	}
+	bin := s.digit(t)
 	log := s.log(t, "digit-up-sigint")
 	cmd := exec.Command(bin, "up", "-s", stackName, "--dir", env.repo, "--state", s.stateDir, "--yes",
 		"--config", "digit:database="+s.dbJSON, "--config", "digit:catalogue="+extra["digit:catalogue"],

@@ -67,7 +67,7 @@ func (b *bench) p1(ctx context.Context) error {
 		return err
 	}
 	r := b.results
-	r.objects = fmt.Sprintf("%d rendered manifests + %d Secrets", len(files.all)+len(files.namespaces), nSecrets)
+	r.Objects = fmt.Sprintf("%d rendered manifests + %d Secrets", len(files.all)+len(files.namespaces), nSecrets)
 
 	for i := 0; i < b.runs; i++ {
 		order := []string{"pulumi", "kubectl"}
@@ -107,15 +107,15 @@ func (b *bench) p1Pulumi(ctx context.Context, i int, secrets string) error {
 		return fmt.Errorf("after up: %w", err)
 	}
 	took := time.Since(start)
-	r.p1Pulumi = append(r.p1Pulumi, took)
-	r.p1Resources = len(res.ResourceChanges())
-	r.p1Workloads = n
+	r.P1Pulumi = append(r.P1Pulumi, took)
+	r.P1Resources = len(res.ResourceChanges())
+	r.P1Workloads = n
 	if i == 0 {
-		r.p1Trace = summarizeSteps(res.Steps)
+		r.P1Trace = summarizeSteps(res.Steps)
 	}
 	b.logf("P1 run %d: pulumi up %s (%d resources)", i+1, secs(took), len(res.ResourceChanges()))
 
-	if !r.want["P2"] && !r.want["P4"] {
+	if !r.Want["P2"] && !r.Want["P4"] {
 		return nil
 	}
 	res, t, err := b.up(ctx, d, fmt.Sprintf("p2-%d-noop-up", i))
@@ -125,14 +125,14 @@ func (b *bench) p1Pulumi(ctx context.Context, i int, secrets string) error {
 	if n := len(res.ResourceChanges()); n != 0 {
 		return fmt.Errorf("P2: the no-op up changed %d resources: %v", n, res.ResourceChanges())
 	}
-	r.p2Up = append(r.p2Up, t)
+	r.P2Up = append(r.P2Up, t)
 	_, t, err = b.op(ctx, d, fmt.Sprintf("p2-%d-preview", i), runner.Preview)
 	if err != nil {
 		return err
 	}
-	r.p2Preview = append(r.p2Preview, t)
+	r.P2Preview = append(r.P2Preview, t)
 
-	if !r.want["P4"] {
+	if !r.Want["P4"] {
 		return nil
 	}
 	cat, err := b.catalogueWithTag("egov-user", fmt.Sprintf("bench-%d", i))
@@ -148,12 +148,12 @@ func (b *bench) p1Pulumi(ctx context.Context, i int, secrets string) error {
 	if _, err := b.waitReady(ctx, c, readyTimeout); err != nil {
 		return fmt.Errorf("after the tag change: %w", err)
 	}
-	r.p4Time = append(r.p4Time, time.Since(start))
+	r.P4Time = append(r.P4Time, time.Since(start))
 	var touched []string
 	for _, ch := range res.ResourceChanges() {
 		touched = append(touched, ch.Op+" "+ch.URN[strings.LastIndex(ch.URN, "::")+2:])
 	}
-	r.p4Touched = append(r.p4Touched, touched)
+	r.P4Touched = append(r.P4Touched, touched)
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (b *bench) p1Kubectl(ctx context.Context, i int, files manifests, secretsFi
 		return err
 	}
 	took := time.Since(start)
-	b.results.p1Kubectl = append(b.results.p1Kubectl, took)
+	b.results.P1Kubectl = append(b.results.P1Kubectl, took)
 	b.logf("P1 run %d: kubectl apply %s", i+1, secs(took))
 	return nil
 }
@@ -318,7 +318,7 @@ func (b *bench) p3(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%dx: %w", k, err)
 		}
-		b.results.p3 = append(b.results.p3, scaleRun{factor: k, services: services, resources: len(res.ResourceChanges()), took: took})
+		b.results.P3 = append(b.results.P3, scaleRun{Factor: k, Services: services, Resources: len(res.ResourceChanges()), Took: took})
 		b.logf("P3 %dx: %d services, %d resources, %s", k, services, len(res.ResourceChanges()), secs(took))
 	}
 	return nil

@@ -11,6 +11,8 @@
 //	P6  the program's cold build (peak RSS of the build) and its rebuild after a one-line change
 //
 //	go run ./bench/deploy [-runs 5] [-only P1,P2,P4] [-out bench/results.md]
+//
+// The figures are also kept in bench/results.json: a run of some (-only) replaces those and keeps the others.
 package main
 
 import (
@@ -92,8 +94,10 @@ func run(runs int, only, out, work string) error {
 	if err := os.MkdirAll(filepath.Join(work, "logs"), 0o700); err != nil {
 		return err
 	}
-	b := &bench{repo: repo, work: work, kubectl: kubectl, runs: runs, log: os.Stderr, results: newResults()}
+	jsonPath := strings.TrimSuffix(out, ".md") + ".json"
+	b := &bench{repo: repo, work: work, kubectl: kubectl, runs: runs, log: os.Stderr, results: loadResults(jsonPath)}
 	b.results.describeMachine(kubectl)
+	b.results.Failures = nil
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
@@ -101,23 +105,28 @@ func run(runs int, only, out, work string) error {
 		{"P1", b.p1}, {"P3", b.p3}, {"P5", b.p5}, {"P6", b.p6},
 	}
 	ctx := context.Background()
-	want["P2"], want["P4"] = want["P2"] && want["P1"], want["P4"] && want["P1"]
-	b.results.want = want
+	b.results.Want = want
+	for f := range want {
+		b.results.reset(f)
+	}
 	for _, s := range steps {
 		if !want[s.name] {
 			continue
 		}
 		if err := s.fn(ctx); err != nil {
-			b.results.failures = append(b.results.failures, fmt.Sprintf("%s: %v", s.name, err))
+			b.results.Failures = append(b.results.Failures, fmt.Sprintf("%s: %v", s.name, err))
 			b.logf("%s failed: %v", s.name, err)
 		}
+	}
+	if err := b.results.save(jsonPath); err != nil {
+		return err
 	}
 	if err := os.WriteFile(out, []byte(b.results.markdown()), 0o644); err != nil {
 		return err
 	}
 	b.logf("wrote %s", out)
-	if len(b.results.failures) > 0 {
-		return fmt.Errorf("%d figure(s) failed; see %s", len(b.results.failures), out)
+	if len(b.results.Failures) > 0 {
+		return fmt.Errorf("%d figure(s) failed; see %s", len(b.results.Failures), out)
 	}
 	return nil
 }

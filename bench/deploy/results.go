@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,40 +15,81 @@ import (
 )
 
 type scaleRun struct {
-	factor, services, resources int
-	took                        time.Duration
+	Factor, Services, Resources int
+	Took                        time.Duration
 }
 
 type startupRun struct {
-	classes     []startupClass
-	chain, took time.Duration
-	trace       string
+	Classes     []startupClass
+	Chain, Took time.Duration
+	Trace       string
 }
 
 type buildRun struct {
-	cold, warm         time.Duration
-	coldPeak, warmPeak int64
+	Cold, Warm         time.Duration
+	ColdPeak, WarmPeak int64
 }
 
+// results is what a run measured, kept in bench/results.json so that a run of some figures (-only) updates those
+// and keeps the others; bench/results.md is written from it.
 type results struct {
-	want     map[string]bool
-	machine  []string
-	objects  string
-	failures []string
+	Want     map[string]bool `json:"-"`
+	Machine  []string
+	Objects  string
+	Failures []string
 
-	p1Pulumi, p1Kubectl []time.Duration
-	p1Resources         int
-	p1Workloads         int
-	p1Trace             string
-	p2Up, p2Preview     []time.Duration
-	p4Time              []time.Duration
-	p4Touched           [][]string
-	p3                  []scaleRun
-	p5                  *startupRun
-	p6                  *buildRun
+	P1Pulumi, P1Kubectl []time.Duration
+	P1Resources         int
+	P1Workloads         int
+	P1Trace             string
+	P2Up, P2Preview     []time.Duration
+	P4Time              []time.Duration
+	P4Touched           [][]string
+	P3                  []scaleRun
+	P5                  *startupRun
+	P6                  *buildRun
+	// Measured is when each figure was last measured.
+	Measured map[string]string
 }
 
-func newResults() *results { return &results{} }
+// loadResults reads the previous results (none: empty).
+func loadResults(path string) *results {
+	r := &results{}
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, r)
+	}
+	if r.Measured == nil {
+		r.Measured = map[string]string{}
+	}
+	return r
+}
+
+// reset forgets a figure's previous values before it is measured again.
+func (r *results) reset(figure string) {
+	switch figure {
+	case "P1":
+		r.P1Pulumi, r.P1Kubectl, r.P1Resources, r.P1Workloads, r.P1Trace, r.Objects = nil, nil, 0, 0, "", ""
+	case "P2":
+		r.P2Up, r.P2Preview = nil, nil
+	case "P3":
+		r.P3 = nil
+	case "P4":
+		r.P4Time, r.P4Touched = nil, nil
+	case "P5":
+		r.P5 = nil
+	case "P6":
+		r.P6 = nil
+	}
+	r.Measured[figure] = time.Now().UTC().Format("2006-01-02 15:04 MST")
+}
+
+func (r *results) save(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
 
 func (r *results) describeMachine(kubectl string) {
 	cpu := "unknown CPU"
@@ -72,12 +114,11 @@ func (r *results) describeMachine(kubectl string) {
 		}
 		return strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 	}
-	r.machine = []string{
+	r.Machine = []string{
 		fmt.Sprintf("%s, %d cores%s, %s/%s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH),
 		"Go " + goVersion() + "; pulumi " + version("pulumi", "version") + "; " + version(kubectl, "version", "--client"),
 		fmt.Sprintf("engine settings: the local stack's defaults, digit:parallel %d, digit:checkpointEveryStep %v",
 			config.DefaultParallel[config.TargetExisting], config.DefaultCheckpointEveryStep[config.TargetExisting]),
-		"date " + time.Now().UTC().Format("2006-01-02 15:04 MST"),
 	}
 }
 
@@ -111,64 +152,71 @@ func (r *results) markdown() string {
 	w("(Deployments, StatefulSets and DaemonSets updated and ready, Jobs complete, Ingresses and LoadBalancer")
 	w("Services given an address), checked the same way for both deployers.")
 	w("")
-	for _, m := range r.machine {
+	for _, m := range r.Machine {
 		w("- %s", m)
 	}
+	var when []string
+	for _, f := range []string{"P1", "P2", "P3", "P4", "P5", "P6"} {
+		if d, ok := r.Measured[f]; ok {
+			when = append(when, f+" "+d)
+		}
+	}
+	w("- measured: %s", strings.Join(when, ", "))
 	w("")
-	if len(r.failures) > 0 {
-		w("**Failed:** %s", strings.Join(r.failures, "; "))
+	if len(r.Failures) > 0 {
+		w("**Failed:** %s", strings.Join(r.Failures, "; "))
 		w("")
 	}
 	w("| Figure | Measured | Target | |")
 	w("|---|---|---|---|")
-	p1 := median(r.p1Pulumi)
-	if len(r.p1Pulumi) > 0 && len(r.p1Kubectl) > 0 {
-		x := ratio(p1, median(r.p1Kubectl))
+	p1 := median(r.P1Pulumi)
+	if len(r.P1Pulumi) > 0 && len(r.P1Kubectl) > 0 {
+		x := ratio(p1, median(r.P1Kubectl))
 		w("| P1 first up from empty: pulumi / kubectl apply --server-side | %.2fx: %s against %s | <= 1.5x | %s |",
-			x, stat(r.p1Pulumi), stat(r.p1Kubectl), verdict(x <= 1.5))
+			x, stat(r.P1Pulumi), stat(r.P1Kubectl), verdict(x <= 1.5))
 	}
-	if len(r.p2Up) > 0 {
-		x, y := ratio(median(r.p2Up), p1), ratio(median(r.p2Preview), p1)
-		w("| P2 no-op up / P1 | %.2f (%s) | <= 0.15 | %s |", x, stat(r.p2Up), verdict(x <= 0.15))
-		w("| P2 preview / P1 | %.2f (%s) | <= 0.15 | %s |", y, stat(r.p2Preview), verdict(y <= 0.15))
+	if len(r.P2Up) > 0 {
+		x, y := ratio(median(r.P2Up), p1), ratio(median(r.P2Preview), p1)
+		w("| P2 no-op up / P1 | %.2f (%s) | <= 0.15 | %s |", x, stat(r.P2Up), verdict(x <= 0.15))
+		w("| P2 preview / P1 | %.2f (%s) | <= 0.15 | %s |", y, stat(r.P2Preview), verdict(y <= 0.15))
 	}
-	if len(r.p4Time) > 0 {
-		touched := len(r.p4Touched[0])
+	if len(r.P4Time) > 0 {
+		touched := len(r.P4Touched[0])
 		same := true
-		for _, t := range r.p4Touched {
+		for _, t := range r.P4Touched {
 			same = same && len(t) == touched
 		}
-		x := ratio(median(r.p4Time), p1)
-		w("| P4 one image tag changed: resources touched | %d (%s) | 1 | %s |", touched, strings.Join(r.p4Touched[0], ", "), verdict(touched == 1 && same))
-		w("| P4 one image tag changed: time / P1 | %.2f (%s) | <= 0.3 | %s |", x, stat(r.p4Time), verdict(x <= 0.3))
+		x := ratio(median(r.P4Time), p1)
+		w("| P4 one image tag changed: resources touched | %d (%s) | 1 | %s |", touched, strings.Join(r.P4Touched[0], ", "), verdict(touched == 1 && same))
+		w("| P4 one image tag changed: time / P1 | %.2f (%s) | <= 0.3 | %s |", x, stat(r.P4Time), verdict(x <= 0.3))
 	}
-	if len(r.p3) == 3 {
-		x := ratio(r.p3[2].took, r.p3[0].took)
+	if len(r.P3) == 3 {
+		x := ratio(r.P3[2].Took, r.P3[0].Took)
 		parts := []string{}
-		for _, s := range r.p3 {
-			parts = append(parts, fmt.Sprintf("%dx: %d services, %d resources, %s", s.factor, s.services, s.resources, secs(s.took)))
+		for _, s := range r.P3 {
+			parts = append(parts, fmt.Sprintf("%dx: %d services, %d resources, %s", s.Factor, s.Services, s.Resources, secs(s.Took)))
 		}
 		w("| P3 synthetic catalogue 4x / 1x | %.2f (%s; one run each) | <= 4.4 | %s |", x, strings.Join(parts, "; "), verdict(x <= 4.4))
 	}
-	if p := r.p5; p != nil {
-		x := ratio(p.took, p.chain)
+	if p := r.P5; p != nil {
+		x := ratio(p.Took, p.Chain)
 		var cls []string
-		for _, c := range p.classes {
-			cls = append(cls, fmt.Sprintf("%s %s-%s", c.name, secs(c.min), secs(c.max)))
+		for _, c := range p.Classes {
+			cls = append(cls, fmt.Sprintf("%s %s-%s", c.Name, secs(c.Min), secs(c.Max)))
 		}
 		w("| P5 delayed start-ups (%s): deploy / longest ordered chain | %.2fx: %s against %s (backbone then JVM; one run) | <= 1.3x | %s |",
-			strings.Join(cls, ", "), x, secs(p.took), secs(p.chain), verdict(x <= 1.3))
+			strings.Join(cls, ", "), x, secs(p.Took), secs(p.Chain), verdict(x <= 1.3))
 	}
-	if p := r.p6; p != nil {
+	if p := r.P6; p != nil {
 		w("| P6 cold build of the program (empty GOCACHE): peak RSS of the build | %.2f GiB (%s) | <= 4 GiB | %s |",
-			float64(p.coldPeak)/(1<<30), secs(p.cold), verdict(p.coldPeak <= 4<<30))
+			float64(p.ColdPeak)/(1<<30), secs(p.Cold), verdict(p.ColdPeak <= 4<<30))
 		w("| P6 rebuild after a one-line change (stacks/program.go) | %s (peak %.2f GiB) | <= 60 s | %s |",
-			secs(p.warm), float64(p.warmPeak)/(1<<30), verdict(p.warm <= 60*time.Second))
+			secs(p.Warm), float64(p.WarmPeak)/(1<<30), verdict(p.Warm <= 60*time.Second))
 	}
 	w("")
-	if r.objects != "" {
+	if r.Objects != "" {
 		w("P1 compares %d resources created by `digit up` (%d workloads and addresses waited for) with %s applied by",
-			r.p1Resources, r.p1Workloads, r.objects)
+			r.P1Resources, r.P1Workloads, r.Objects)
 		w("kubectl (Namespaces first, then everything in one `kubectl apply --server-side`). P2 and P4 run on each P1")
 		w("pulumi run's control plane after its up. P3's copies are every service but zuul, renamed, with their own")
 		w("paths, on bigger simulated nodes, without the connection-budget check. P5 gives Pods kwok's step-by-step")
@@ -176,15 +224,15 @@ func (r *results) markdown() string {
 		w("start-up (kwok's 1-6 s per create and init-container step are not counted in it).")
 		w("")
 	}
-	if r.p1Trace != "" {
+	if r.P1Trace != "" {
 		w("## Where the first up's time goes (first P1 run)")
 		w("")
-		w("%s", r.p1Trace)
+		w("%s", r.P1Trace)
 	}
-	if r.p5 != nil && r.p5.trace != "" {
+	if r.P5 != nil && r.P5.Trace != "" {
 		w("## Where P5's time goes")
 		w("")
-		w("%s", r.p5.trace)
+		w("%s", r.P5.Trace)
 	}
 	return b.String()
 }

@@ -26,8 +26,8 @@ var stageFiles embed.FS
 
 // startupClass is a class of images and how long its Pods take to become ready.
 type startupClass struct {
-	name      string
-	min, max  time.Duration
+	Name      string
+	Min, Max  time.Duration
 	selectors []map[string]any
 }
 
@@ -98,7 +98,7 @@ func writeStages(path string, classes []startupClass) error {
 			if err := yaml.Unmarshal(b, &st); err != nil {
 				return fmt.Errorf("stages/pod-ready.yaml: %w", err)
 			}
-			st["metadata"] = map[string]any{"name": "pod-ready-" + c.name}
+			st["metadata"] = map[string]any{"name": "pod-ready-" + c.Name}
 			spec := st["spec"].(map[string]any)
 			sel := spec["selector"].(map[string]any)
 			exprs := sel["matchExpressions"].([]any)
@@ -107,8 +107,8 @@ func writeStages(path string, classes []startupClass) error {
 			}
 			sel["matchExpressions"] = exprs
 			spec["delay"] = map[string]any{
-				"durationMilliseconds":       c.min.Milliseconds(),
-				"jitterDurationMilliseconds": (c.max - c.min).Milliseconds(),
+				"durationMilliseconds":       c.Min.Milliseconds(),
+				"jitterDurationMilliseconds": (c.Max - c.Min).Milliseconds(),
 			}
 			y, err := yaml.Marshal(st)
 			if err != nil {
@@ -167,11 +167,11 @@ func (b *bench) p5(ctx context.Context) error {
 	took := time.Since(start)
 	var chain time.Duration
 	for _, cl := range classes {
-		if cl.name == "backbone" || cl.name == "jvm" {
-			chain += cl.max
+		if cl.Name == "backbone" || cl.Name == "jvm" {
+			chain += cl.Max
 		}
 	}
-	b.results.p5 = &startupRun{classes: classes, chain: chain, took: took, trace: summarizeSteps(res.Steps)}
+	b.results.P5 = &startupRun{Classes: classes, Chain: chain, Took: took, Trace: summarizeSteps(res.Steps)}
 	b.logf("P5: %s against a chain of %s", secs(took), secs(chain))
 	return nil
 }
@@ -229,7 +229,7 @@ func (b *bench) p6(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.results.p6 = &buildRun{cold: cold, coldPeak: coldPeak, warm: warm, warmPeak: warmPeak}
+	b.results.P6 = &buildRun{Cold: cold, ColdPeak: coldPeak, Warm: warm, WarmPeak: warmPeak}
 	b.logf("P6: cold %s (peak %d MiB), warm %s", secs(cold), coldPeak>>20, secs(warm))
 	return nil
 }

@@ -43,6 +43,9 @@ const usage = `usage: digit <up|preview|refresh|destroy|outputs> -s <stack> [fla
   --dir DIR               project directory holding Pulumi.yaml (default .)
   --state DIR             state directory: file backend, PULUMI_HOME, workspace
                           (default $XDG_STATE_HOME/digit-iac or ~/.local/state/digit-iac)
+  --backend URL           where the stack's state lives: s3://bucket?region=..., azblob://container,
+                          gs://bucket, https://api.pulumi.com or file://dir (default $DIGIT_BACKEND_URL, else
+                          the file backend in --state; required for a stack with cloud resources)
   --config key=value      set a config value for this run (repeatable; JSON for objects)
   --secret key=ENV_VAR    set a secret config value from an environment variable (repeatable)
   --refresh               read live state before planning (up, preview, destroy)
@@ -98,6 +101,9 @@ type invocation struct {
 	trace   string // file for the timing trace; "" = none
 }
 
+// backendEnv is --backend's default.
+const backendEnv = "DIGIT_BACKEND_URL"
+
 // maxParallel bounds --parallel as digit:parallel is bounded.
 const maxParallel = config.MaxParallel
 
@@ -149,7 +155,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 
 	fs := flag.NewFlagSet(inv.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
-	var stack, dir, state string
+	var stack, dir, state, backend string
 	var refresh, diff bool
 	var parallel int
 	var trace string
@@ -160,6 +166,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	fs.StringVar(&stack, "stack", "", "")
 	fs.StringVar(&dir, "dir", ".", "")
 	fs.StringVar(&state, "state", "", "")
+	fs.StringVar(&backend, "backend", "", "")
 	fs.Var(config, "config", "")
 	fs.Var(secret, "secret", "")
 	fs.BoolVar(&refresh, "refresh", false, "")
@@ -242,8 +249,15 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		inv.trace = trace
 	}
 
+	if !set["backend"] {
+		backend, _ = lookupEnv(backendEnv)
+	}
+	if backend != "" && !strings.Contains(backend, "://") {
+		return nil, usagef("--backend %s: not a backend URL (s3://, azblob://, gs://, https:// or file://)", backend)
+	}
+
 	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff, Parallel: parallel,
-		AllowDataLoss: allowDataLoss}
+		AllowDataLoss: allowDataLoss, Backend: backend}
 	seen := map[string]string{}
 	if len(config.pairs) > 0 {
 		inv.opts.Config = map[string]string{}

@@ -57,6 +57,8 @@ func TestParseRejectsBadFlagsNamingThem(t *testing.T) {
 		{[]string{"up", "-s", "local", "--dir", dir, "--trace", ""}, "--trace: name the file to write"},
 		{[]string{"up", "-s", "local", "--dir", dir, "--trace", dir}, "--trace " + dir + ": is a directory"},
 		{[]string{"outputs", "-s", "local", "--dir", dir, "--parallel", "4"}, "--parallel has no effect on outputs"},
+		{[]string{"up", "-s", "local", "--dir", dir, "--backend", "my-bucket"}, "--backend my-bucket: not a backend URL"},
+		{[]string{"preview", "-s", "local", "--dir", dir, "--allow-data-loss"}, "--allow-data-loss has no effect on preview"},
 	}
 	vars := env(map[string]string{"SET_VAR": "v", "EMPTY_VAR": ""})
 	for _, c := range cases {
@@ -71,7 +73,8 @@ func TestParseBuildsRunnerOptions(t *testing.T) {
 	dir := projectDir(t)
 	inv, err := parse([]string{"up", "-s", "local", "--dir", dir, "--state", "/tmp/st", "--yes", "--refresh",
 		"--config", `digit:database={"host":"h","port":5432}`, "--config", "storageClass=fast",
-		"--secret", "dbPassword=PW", "--parallel", "12", "--trace", "/tmp/trace.tsv"}, env(map[string]string{"PW": "s3cret-value"}))
+		"--secret", "dbPassword=PW", "--parallel", "12", "--trace", "/tmp/trace.tsv"},
+		env(map[string]string{"PW": "s3cret-value", "DIGIT_BACKEND_URL": "s3://state?region=ap-south-1"}))
 	if err != nil {
 		t.Fatalf("expected valid flags to parse: %v", err)
 	}
@@ -81,6 +84,9 @@ func TestParseBuildsRunnerOptions(t *testing.T) {
 	}
 	if o.Config["digit:database"] != `{"host":"h","port":5432}` || o.Config["digit:storageClass"] != "fast" {
 		t.Errorf("expected --config values keyed under digit:, with '=' inside values kept; got %v", o.Config)
+	}
+	if o.Backend != "s3://state?region=ap-south-1" {
+		t.Errorf("expected the backend from DIGIT_BACKEND_URL; got %q", o.Backend)
 	}
 	if o.Parallel != 12 || inv.trace != "/tmp/trace.tsv" {
 		t.Errorf("expected --parallel 12 and --trace /tmp/trace.tsv to reach the run; got %d, %q", o.Parallel, inv.trace)
