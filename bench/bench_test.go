@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -22,6 +23,17 @@ func prodSource(b *testing.B) config.MapSource {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The service credentials a prod stack is given with --secret, generated as `make up` does for local.
+	secrets, err := config.GenerateStackSecrets(src, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	j, err := json.Marshal(secrets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src.Values["digit:secrets"] = string(j)
+	src.Secrets = append(src.Secrets, "digit:secrets")
 	return src
 }
 

@@ -29,25 +29,11 @@ var losesData = map[string]bool{
 // statefulInState reports whether the stack's checkpoint holds any stateful resource: only then can a plan lose
 // data (a new one can only be created), and only then does Up pay for the guard's preview.
 func statefulInState(checkpoint []byte) (bool, error) {
-	if checkpoint == nil {
-		return false, nil
+	d, err := parseCheckpoint(checkpoint)
+	if err != nil || d == nil {
+		return false, err
 	}
-	var f struct {
-		Checkpoint struct {
-			Latest *struct {
-				Resources []struct {
-					Type string `json:"type"`
-				} `json:"resources"`
-			} `json:"latest"`
-		} `json:"checkpoint"`
-	}
-	if err := json.Unmarshal(checkpoint, &f); err != nil {
-		return false, fmt.Errorf("runner: parsing the stack state: %w", err)
-	}
-	if f.Checkpoint.Latest == nil {
-		return false, nil
-	}
-	for _, r := range f.Checkpoint.Latest.Resources {
+	for _, r := range d.Resources {
 		if _, ok := StatefulTypes[r.Type]; ok {
 			return true, nil
 		}
@@ -59,25 +45,41 @@ func statefulInState(checkpoint []byte) (bool, error) {
 // bookkeeping (stack, providers, components): then a destroy or refresh may save the state once, at its end (see
 // config.DefaultCheckpointEveryStep), as nothing outside the cluster can be orphaned.
 func onlyKubernetesInState(checkpoint []byte) bool {
-	var f struct {
-		Checkpoint struct {
-			Latest *struct {
-				Resources []struct {
-					URN string `json:"urn"`
-				} `json:"resources"`
-			} `json:"latest"`
-		} `json:"checkpoint"`
-	}
-	if checkpoint == nil || json.Unmarshal(checkpoint, &f) != nil || f.Checkpoint.Latest == nil ||
-		len(f.Checkpoint.Latest.Resources) == 0 {
+	d, err := parseCheckpoint(checkpoint)
+	if err != nil || d == nil || len(d.Resources) == 0 {
 		return false
 	}
-	for _, r := range f.Checkpoint.Latest.Resources {
+	for _, r := range d.Resources {
 		if !isKubernetesOrBookkeeping(r.URN) {
 			return false
 		}
 	}
 	return true
+}
+
+// deployment is what the runner reads of a checkpoint's latest deployment.
+type deployment struct {
+	Resources []struct {
+		URN  string `json:"urn"`
+		Type string `json:"type"`
+	} `json:"resources"`
+	PendingOperations []pendingOp `json:"pending_operations"`
+}
+
+// parseCheckpoint reads a file backend checkpoint; nil for none (a new stack).
+func parseCheckpoint(checkpoint []byte) (*deployment, error) {
+	if checkpoint == nil {
+		return nil, nil
+	}
+	var f struct {
+		Checkpoint struct {
+			Latest *deployment `json:"latest"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(checkpoint, &f); err != nil {
+		return nil, fmt.Errorf("runner: parsing the stack state: %w", err)
+	}
+	return f.Checkpoint.Latest, nil
 }
 
 // dataLoss lists the plan's steps that replace or delete a stateful resource, as "replace database

@@ -244,23 +244,11 @@ func (s *session) pendingOperations(ctx context.Context) ([]pendingOp, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b == nil {
-		return nil, nil // a new stack
+	d, err := parseCheckpoint(b)
+	if err != nil || d == nil {
+		return nil, err
 	}
-	var f struct {
-		Checkpoint struct {
-			Latest *struct {
-				PendingOperations []pendingOp `json:"pending_operations"`
-			} `json:"latest"`
-		} `json:"checkpoint"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("runner: parsing the stack state: %w", err)
-	}
-	if f.Checkpoint.Latest == nil {
-		return nil, nil
-	}
-	return f.Checkpoint.Latest.PendingOperations, nil
+	return d.PendingOperations, nil
 }
 
 // readCheckpoint returns the stack's checkpoint file of the file backend (plain or gzipped, project-scoped or legacy

@@ -30,6 +30,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/digit-iac/digit/catalogue"
+	"github.com/digit-iac/digit/internal/proctree"
 	"github.com/digit-iac/digit/runner"
 	"github.com/digit-iac/digit/stacks/config"
 )
@@ -816,14 +817,7 @@ var firstOp = regexp.MustCompile(`kubernetes:apps/v1:Deployment\s+\S+\s+(creatin
 func (s *suite) interruptedUp(t *testing.T) {
 	// A change with deletes (m_fire-noc and m_dss off: no module depends on them), creates (a service added to
 	// core) and updates (a new tag on every core service).
-	tags := map[string]any{}
-	for _, m := range s.cat.Modules() {
-		if m.Name == "core" {
-			for _, svc := range m.Services {
-				tags[svc.Name] = map[string]any{"tag": "v9.9.8-interrupted"}
-			}
-		}
-	}
+	tags := s.coreTags("v9.9.8-interrupted")
 	extra := s.catalogueWith(t, map[string]any{
 		"modules":  map[string]any{"m_fire-noc": map[string]any{"enabled": false}, "m_dss": map[string]any{"enabled": false}},
 		"services": tags,
@@ -901,20 +895,26 @@ func (s *suite) interruptedUp(t *testing.T) {
 	s.compareWithCluster(t, resources)
 }
 
+// coreTags is a digit:catalogue services override giving every core service the tag.
+func (s *suite) coreTags(tag string) map[string]any {
+	tags := map[string]any{}
+	for _, m := range s.cat.Modules() {
+		if m.Name == "core" {
+			for _, svc := range m.Services {
+				tags[svc.Name] = map[string]any{"tag": tag}
+			}
+		}
+	}
+	return tags
+}
+
 // --- f2: Ctrl-C stops an up gracefully -----------------------------------------------------------------------------
 
 // sigintUp interrupts `digit up` once, as Ctrl-C does, while it operates on a Deployment: the engine finishes what is
 // in flight and stops by itself (no forced kill, no stale lock, no pending operation), the command fails saying it
 // was interrupted, and the next up converges with nothing duplicated or lost.
 func (s *suite) sigintUp(t *testing.T) {
-	tags := map[string]any{}
-	for _, m := range s.cat.Modules() {
-		if m.Name == "core" {
-			for _, svc := range m.Services {
-				tags[svc.Name] = map[string]any{"tag": "v9.9.9-sigint"}
-			}
-		}
-	}
+	tags := s.coreTags("v9.9.9-sigint")
 	extra := s.catalogueWith(t, map[string]any{"services": tags})
 	bin := s.digit(t)
 	log := s.log(t, "digit-up-sigint")
@@ -1077,60 +1077,24 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// killTree SIGKILLs a process and all its descendants (found through /proc) and returns how many it signalled.
+// killTree SIGKILLs a process and all its descendants and returns how many it signalled.
 func killTree(root int) int {
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The command name (field 2) is in parentheses and may hold spaces: the ppid is the 2nd field after ')'.
-		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(fields) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(fields[1])
-		children[ppid] = append(children[ppid], pid)
-	}
-	var tree []int
-	var walk func(int)
-	walk = func(p int) {
-		tree = append(tree, p)
-		for _, c := range children[p] {
-			walk(c)
-		}
-	}
-	walk(root)
+	tree := proctree.Tree(root, proctree.List())
 	// Stop everyone first so no process reacts to another's death (a CLI noticing its plugin gone and unlocking).
 	for _, p := range tree {
-		_ = syscall.Kill(p, syscall.SIGSTOP)
+		_ = syscall.Kill(p.PID, syscall.SIGSTOP)
 	}
 	for _, p := range tree {
-		_ = syscall.Kill(p, syscall.SIGKILL)
+		_ = syscall.Kill(p.PID, syscall.SIGKILL)
 	}
-	// SIGKILL is asynchronous: wait until each is gone or a zombie (nothing may reap orphans in a container).
+	// SIGKILL is asynchronous: wait until each is gone or a zombie.
 	deadline := time.Now().Add(10 * time.Second)
 	for _, p := range tree {
-		for running(p) && time.Now().Before(deadline) {
+		for proctree.Running(p.PID) && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
 	return len(tree)
-}
-
-func running(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	return i < 0 || len(b) <= i+2 || (b[i+2] != 'Z' && b[i+2] != 'X')
 }
 
 // --- g: the database password never lands in plaintext -----------------------------------------------------------

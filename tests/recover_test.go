@@ -152,29 +152,5 @@ func cfgValue(ctx *pulumi.Context, key string) string {
 // addPendingCreate adds a pending create of a component resource to a file backend checkpoint.
 func addPendingCreate(t *testing.T, checkpoint, urn string) {
 	t.Helper()
-	b, err := os.ReadFile(checkpoint)
-	if err != nil {
-		t.Fatalf("reading the checkpoint: %v", err)
-	}
-	var cp map[string]any
-	if err := json.Unmarshal(b, &cp); err != nil {
-		t.Fatal(err)
-	}
-	inner, _ := cp["checkpoint"].(map[string]any)
-	latest, _ := inner["latest"].(map[string]any)
-	if latest == nil {
-		t.Fatalf("unexpected checkpoint layout in %s", checkpoint)
-	}
-	latest["pending_operations"] = []any{map[string]any{
-		"type": "creating",
-		"resource": map[string]any{
-			"urn": urn, "custom": false, "type": "digit:test:Half",
-			"parent": "urn:pulumi:rec::digit::pulumi:pulumi:Stack::digit-rec",
-		},
-	}}
-	b, err = json.Marshal(cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, checkpoint, b)
+	addPending(t, checkpoint, urn, "digit:test:Half", false, "urn:pulumi:rec::digit::pulumi:pulumi:Stack::digit-rec")
 }

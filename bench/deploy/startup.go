@@ -8,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/digit-iac/digit/catalogue"
+	"github.com/digit-iac/digit/internal/proctree"
 )
 
 // stages/ holds kwok v0.7.0's "general" Pod stages (kustomize/stage/pod/general, Apache-2.0), which simulate a
@@ -251,39 +251,11 @@ func samplePeakRSS(root int, stop <-chan struct{}) int64 {
 	}
 }
 
-// treeRSS sums VmRSS of root and its descendants (from /proc).
+// treeRSS sums the resident memory of root and its descendants.
 func treeRSS(root int) int64 {
-	children := map[int][]int{}
-	rss := map[int]int64{}
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		status, err := os.ReadFile(filepath.Join("/proc", d.Name(), "status"))
-		if err != nil {
-			continue
-		}
-		var ppid int
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "PPid:"); ok {
-				ppid, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-				rss[pid] = kb << 10
-			}
-		}
-		children[ppid] = append(children[ppid], pid)
-	}
 	var sum int64
-	queue := []int{root}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		sum += rss[p]
-		queue = append(queue, children[p]...)
+	for _, p := range proctree.Tree(root, proctree.List()) {
+		sum += p.RSS
 	}
 	return sum
 }
