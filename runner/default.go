@@ -27,8 +27,11 @@ func defaultCheckConfig(project, stack string, values map[string]ConfigValue) (S
 	if err != nil {
 		return StackSettings{}, err
 	}
-	return StackSettings{
-		Parallel: cfg.Parallel, FinalCheckpointOnly: !cfg.CheckpointEveryStep,
-		SharedStateRequired: cfg.Target != config.TargetExisting,
-	}, nil
+	return StackSettings{Parallel: cfg.Parallel, FinalCheckpointOnly: !cfg.CheckpointEveryStep}, nil
+}
+
+// defaultNeedsSharedState: every target but existing creates cloud resources.
+func defaultNeedsSharedState(cfg map[string]string) bool {
+	t, ok := cfg[config.Namespace+":target"]
+	return ok && config.Target(t) != config.TargetExisting
 }

@@ -68,9 +68,14 @@ type Options struct {
 	Out io.Writer
 	// Backend is where the stack's state lives: s3://bucket?region=..., azblob://container, gs://bucket,
 	// https://api.pulumi.com (Pulumi Cloud) or file://dir. Default: the file backend in StateDir, which only this
-	// machine sees; a stack whose config holds cloud resources (StackSettings.SharedStateRequired) is refused
-	// without an explicit Backend, as `digit up -s prod` on a laptop would otherwise start a second, empty prod.
+	// machine sees; a stack that NeedsSharedState is refused without an explicit Backend, as `digit up -s prod` on a
+	// laptop would otherwise start a second, empty prod.
 	Backend string
+	// NeedsSharedState reports, from the stack's config as its settings file and Options.Config give it (before
+	// anything is created, so a refused run leaves no empty stack behind), whether the stack holds cloud resources,
+	// whose state must live where everyone who deploys them sees it. Default: a digit:target other than existing,
+	// for the default program; never, for a custom one.
+	NeedsSharedState func(config map[string]string) bool
 	// PulumiRoot locates the pulumi CLI: a directory holding bin/pulumi, or the directory of the binary itself.
 	// Default: `pulumi` from PATH.
 	PulumiRoot string
@@ -80,9 +85,6 @@ type Options struct {
 type StackSettings struct {
 	// Parallel is the stack's engine parallelism (0: no opinion).
 	Parallel int
-	// SharedStateRequired says the stack holds cloud resources: its state must live where everyone who deploys it
-	// sees it, so the default (this machine's state dir) is refused and Options.Backend must be given.
-	SharedStateRequired bool
 	// FinalCheckpointOnly makes the engine save the state once, when the operation ends, instead of after every
 	// resource step (PULUMI_SKIP_CHECKPOINTS): see config.DefaultCheckpointEveryStep for when that is safe.
 	FinalCheckpointOnly bool
@@ -197,6 +199,9 @@ func (o Options) resolve() (*resolved, error) {
 		o.Program = defaultProgram
 		if o.CheckConfig == nil {
 			o.CheckConfig = defaultCheckConfig
+		}
+		if o.NeedsSharedState == nil {
+			o.NeedsSharedState = defaultNeedsSharedState
 		}
 	}
 

@@ -168,3 +168,29 @@ func TestCopySettingsWritesRunConfigIntoTheCopy(t *testing.T) {
 		t.Errorf("expected the large value and the file's other keys kept; got keys %v", len(doc.Config))
 	}
 }
+
+func TestNeedsSharedStateReadsTheTargetBeforeAnythingRuns(t *testing.T) {
+	proj := project(t, "local")
+	write(t, filepath.Join(proj, "Pulumi.prod.yaml"), "config:\n  digit:target: aws\n  region: ap-south-1\n")
+	for _, c := range []struct {
+		stack     string
+		overrides map[string]string
+		want      bool
+	}{
+		{"prod", nil, true},
+		{"local", nil, false},
+		{"local", map[string]string{"digit:target": "aws"}, true},
+		{"prod", map[string]string{"digit:target": "existing"}, false},
+	} {
+		cfg, err := stackConfig(proj, c.stack, c.overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := defaultNeedsSharedState(cfg); got != c.want {
+			t.Errorf("stack %s with %v: needs shared state %v; want %v (config %v)", c.stack, c.overrides, got, c.want, cfg)
+		}
+	}
+	if cfg, _ := stackConfig(proj, "prod", nil); cfg["digit:region"] != "ap-south-1" {
+		t.Errorf("expected an unqualified key under the project's namespace; got %v", cfg)
+	}
+}

@@ -95,6 +95,18 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 	if err := PrepareStateDir(r.StateDir); err != nil {
 		return nil, err
 	}
+	if r.Backend == "" && r.NeedsSharedState != nil {
+		cfg, err := stackConfig(r.ProjectDir, r.Stack, r.config)
+		if err != nil {
+			return nil, fmt.Errorf("runner: %w", err)
+		}
+		if r.NeedsSharedState(cfg) {
+			return nil, fmt.Errorf("runner: stack %s holds cloud resources, so its state must live in a backend everyone "+
+				"who deploys it sees, not in this machine's state dir (%s): name it with --backend (Options.Backend), "+
+				"e.g. s3://<bucket>?region=<region>, azblob://<container>, https://api.pulumi.com, or file://<dir> to "+
+				"mean a local one", r.Stack, r.StateDir)
+		}
+	}
 	// From here to the end of the operation the stack is this run's: its settings copy, config and engine run.
 	lock, err := lockStack(r.StateDir, r.Stack, operation)
 	if err != nil {
@@ -209,6 +221,31 @@ func copySettings(projectDir, work, stack string, config map[string]string) erro
 	return os.WriteFile(filepath.Join(work, name), settings, 0o600)
 }
 
+// stackConfig is the stack's plaintext config as its settings file and the run's overrides give it, keys qualified.
+func stackConfig(projectDir, stack string, overrides map[string]string) (map[string]string, error) {
+	name := "Pulumi." + stack + ".yaml"
+	b, err := os.ReadFile(filepath.Join(projectDir, name))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yamlv3.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	out := map[string]string{}
+	for k, v := range doc.Config {
+		if str, ok := v.(string); ok {
+			out[qualify(k)] = str
+		}
+	}
+	for k, v := range overrides {
+		out[k] = v
+	}
+	return out, nil
+}
+
 func salt(settings []byte) string {
 	var f struct {
 		EncryptionSalt string `json:"encryptionsalt"`
@@ -254,12 +291,6 @@ func (s *session) checkConfig(ctx context.Context) error {
 	st, err := s.opts.CheckConfig(ProjectName, s.opts.Stack, values)
 	if err != nil {
 		return err
-	}
-	if st.SharedStateRequired && s.opts.Backend == "" {
-		return fmt.Errorf("runner: stack %s holds cloud resources, so its state must live in a backend everyone who "+
-			"deploys it sees, not in this machine's state dir (%s): name it with --backend (Options.Backend), e.g. "+
-			"s3://<bucket>?region=<region>, azblob://<container>, https://api.pulumi.com, or file://<dir> to mean a "+
-			"local one", s.opts.Stack, s.opts.StateDir)
 	}
 	if s.opts.Parallel == 0 {
 		s.opts.Parallel = st.Parallel

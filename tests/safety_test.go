@@ -18,6 +18,7 @@ import (
 	k8smeta "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/digit-iac/digit/runner"
+	"github.com/digit-iac/digit/stacks/config"
 )
 
 // safetyProject is a project dir with one stack file.
@@ -267,5 +268,55 @@ func TestUpAppliesExactlyThePlanThePreviewShowed(t *testing.T) {
 	cm, err := kube.CoreV1().ConfigMaps("default").Get(ctx, "e2e-plan", k8smeta.GetOptions{})
 	if err != nil || cm.Data["greeting"] != "hello" {
 		t.Errorf("expected ConfigMap e2e-plan with greeting=hello; got %v, %v", cm.Data, err)
+	}
+}
+
+// `digit up -s dev` on a laptop must not start a second, empty dev in this machine's state dir: a stack with cloud
+// resources is refused before the engine starts unless its backend is named; an explicit one is taken.
+func TestCloudStackNeedsAnExplicitBackend(t *testing.T) {
+	requireTools(t)
+	ctx := context.Background()
+	src, err := config.StackFileSource(filepath.Join(env.repo, "Pulumi.dev.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := config.GenerateStackSecrets(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	opts := runner.Options{
+		Stack: "dev", ProjectDir: env.repo, StateDir: t.TempDir(), Passphrase: testPassphrase,
+		SecretConfig: map[string]string{"digit:secrets": string(b)}, Out: &progress,
+	}
+	_, err = runner.Preview(ctx, opts)
+	if err == nil || !strings.Contains(err.Error(), "stack dev holds cloud resources") || !strings.Contains(err.Error(), "--backend") {
+		t.Fatalf("expected the aws stack refused without a backend, naming --backend; got %v", err)
+	}
+	if strings.Contains(progress.String(), "Previewing") {
+		t.Errorf("expected the engine not to start; progress:\n%s", progress.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(opts.StateDir, "backend", ".pulumi", "stacks", "*", "*")); len(files) != 0 {
+		t.Errorf("expected the refused run to create no stack in the default backend; found %v", files)
+	}
+
+	// A named backend is where the stack lives (here a file backend elsewhere, which the engine creates the
+	// stack in); the refusal is gone.
+	backend := t.TempDir()
+	opts.Backend = "file://" + backend
+	opts.Program = func(ctx *pulumi.Context) error { return nil } // the stack's own program would need AWS
+	opts.NeedsSharedState = func(map[string]string) bool { return true }
+	if _, err := runner.Up(ctx, opts); err != nil {
+		t.Fatalf("expected the up with an explicit backend to run: %v\n%s", err, progress.String())
+	}
+	if files, _ := filepath.Glob(filepath.Join(backend, ".pulumi", "stacks", "digit", "dev.json*")); len(files) == 0 {
+		t.Errorf("expected the stack's state in the named backend %s", backend)
+	}
+	if files, _ := filepath.Glob(filepath.Join(opts.StateDir, "backend", ".pulumi", "stacks", "digit", "dev.json*")); len(files) != 0 {
+		t.Errorf("expected no state in the default backend; found %v", files)
 	}
 }
