@@ -881,7 +881,14 @@ func (s *suite) interruptedUp(t *testing.T) {
 		t.Errorf("expected no changes after the recovered up; the preview shows %d: %s", n, describeChanges(pre.Changes))
 	}
 
-	dep, err := runner.ExportState(s.ctx, s.opts(t, "export-after-kill", extra))
+	s.stateMatchesCluster(t, "after-kill", extra)
+}
+
+// stateMatchesCluster exports the state and checks it holds no pending operation and the same objects as the
+// cluster.
+func (s *suite) stateMatchesCluster(t *testing.T, when string, extra map[string]string) {
+	t.Helper()
+	dep, err := runner.ExportState(s.ctx, s.opts(t, "export-"+when, extra))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -890,7 +897,7 @@ func (s *suite) interruptedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	if pending != 0 {
-		t.Errorf("expected no pending operations in the state after recovery; found %d", pending)
+		t.Errorf("expected no pending operations in the state %s; found %d", when, pending)
 	}
 	s.compareWithCluster(t, resources)
 }
@@ -976,18 +983,7 @@ func (s *suite) sigintUp(t *testing.T) {
 	if len(res.Recovered) != 0 {
 		t.Errorf("expected nothing to recover after a graceful stop; the runner did: %v", res.Recovered)
 	}
-	dep, err := runner.ExportState(s.ctx, s.opts(t, "export-after-sigint", extra))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resources, pending, err := parseState(dep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pending != 0 {
-		t.Errorf("expected no pending operations; found %d", pending)
-	}
-	s.compareWithCluster(t, resources)
+	s.stateMatchesCluster(t, "after-sigint", extra)
 }
 
 // compareWithCluster checks that the workloads and their companions on the apiserver and in the state are the same
