@@ -154,6 +154,21 @@ func addPending(t *testing.T, checkpoint, urn, typ string, custom bool, parent s
 	mustWrite(t, checkpoint, b)
 }
 
+// cleanUpStack destroys a test's stack when the test ends (its objects live on the shared control plane), with
+// the options as they are by then, and shows the engine's progress if the test failed.
+func cleanUpStack(t *testing.T, opts *runner.Options, progress *bytes.Buffer) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("progress:\n%s", progress.String())
+		}
+		d := *opts
+		d.PlanFile, d.Config = "", nil
+		if _, err := runner.Destroy(context.Background(), d); err != nil {
+			t.Errorf("destroying stack %s: %v", d.Stack, err)
+		}
+	})
+}
+
 // The replacement guard: an up whose plan would replace a PersistentVolume is refused before anything changes;
 // with AllowDataLoss it goes through. (On the real engine, provider and apiserver.)
 func TestUpRefusesToReplaceAPersistentVolumeUnlessAllowed(t *testing.T) {
@@ -177,16 +192,7 @@ func TestUpRefusesToReplaceAPersistentVolumeUnlessAllowed(t *testing.T) {
 		},
 		Out: &progress,
 	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("progress:\n%s", progress.String())
-		}
-		d := opts
-		d.Config = nil
-		if _, err := runner.Destroy(ctx, d); err != nil {
-			t.Errorf("destroying the guard stack: %v", err)
-		}
-	}()
+	cleanUpStack(t, &opts, &progress)
 	kube := newKube(t)
 	exists := func(name string) bool {
 		_, err := kube.CoreV1().PersistentVolumes().Get(ctx, name, k8smeta.GetOptions{})
@@ -237,16 +243,7 @@ func TestUpAppliesExactlyThePlanThePreviewShowed(t *testing.T) {
 		},
 		Out: &progress,
 	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("progress:\n%s", progress.String())
-		}
-		d := opts
-		d.PlanFile, d.Config = "", nil
-		if _, err := runner.Destroy(ctx, d); err != nil {
-			t.Errorf("destroying the plan stack: %v", err)
-		}
-	}()
+	cleanUpStack(t, &opts, &progress)
 	if _, err := runner.Preview(ctx, opts); err != nil {
 		t.Fatalf("expected the preview to save its plan: %v", err)
 	}
