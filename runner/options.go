@@ -28,8 +28,14 @@ const ProjectName = "digit"
 
 // Options says which stack to operate on and how.
 type Options struct {
-	// Stack is the stack name (e.g. "local"); Pulumi.<Stack>.yaml must exist in ProjectDir.
+	// Stack is the stack name (e.g. "local"); Pulumi.<Stack>.yaml must exist in ProjectDir, unless SettingsStack
+	// names another.
 	Stack string
+	// SettingsStack is the stack whose settings file (Pulumi.<SettingsStack>.yaml) the stack is run with: a QA
+	// stack runs with its base's. Default: Stack.
+	SettingsStack string
+	// Tags are set on the stack (in its backend, where they live with it) before the operation. Default: none.
+	Tags map[string]string
 	// ProjectDir holds Pulumi.yaml and Pulumi.<Stack>.yaml. Default: the current directory.
 	ProjectDir string
 	// StateDir holds backend/ (the file backend), home/ (PULUMI_HOME) and work/<stack>/ (the workspace).
@@ -102,6 +108,9 @@ var backendRe = regexp.MustCompile(`^(s3|azblob|gs|https?|file)://\S+$`)
 // stackNameRe is what the file backend accepts as a stack name.
 var stackNameRe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
 
+// tagNameRe is a stack tag name every backend accepts (Pulumi Cloud's rule, the strictest).
+var tagNameRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,40}$`)
+
 // configKeyRe is a namespaced config key as the CLI parses it (namespace:name, name may hold a path).
 var configKeyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*:[^:\s]+$`)
 
@@ -113,14 +122,30 @@ type resolved struct {
 	secrets    map[string]string
 }
 
-func (o Options) resolve() (*resolved, error) {
+func (o Options) resolve() (*resolved, error) { return o.resolveFor(true) }
+
+// resolveFor resolves Options for an operation on one stack (withStack), or on the backend as a whole (ListStacks:
+// Stack and its settings file are not needed).
+func (o Options) resolveFor(withStack bool) (*resolved, error) {
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
-	if o.Stack == "" {
+	if !withStack {
+		// Nothing of a stack is read.
+	} else if o.Stack == "" {
 		fail("Options.Stack is required")
 	} else if !stackNameRe.MatchString(o.Stack) {
 		fail("Options.Stack %q is not a valid stack name (letters, digits, _ . -)", o.Stack)
+	}
+	if o.SettingsStack == "" {
+		o.SettingsStack = o.Stack
+	} else if !stackNameRe.MatchString(o.SettingsStack) {
+		fail("Options.SettingsStack %q is not a valid stack name (letters, digits, _ . -)", o.SettingsStack)
+	}
+	for k := range o.Tags {
+		if !tagNameRe.MatchString(k) || strings.HasPrefix(k, "pulumi:") {
+			fail("Options.Tags: %q is not a stack tag name (letters, digits, - _ . :, at most 40, not pulumi:)", k)
+		}
 	}
 
 	if o.ProjectDir == "" {
@@ -131,9 +156,9 @@ func (o Options) resolve() (*resolved, error) {
 	}
 	if _, err := os.Stat(filepath.Join(o.ProjectDir, "Pulumi.yaml")); err != nil {
 		fail("Options.ProjectDir %s: no Pulumi.yaml there", o.ProjectDir)
-	} else if o.Stack != "" {
-		if _, err := os.Stat(filepath.Join(o.ProjectDir, "Pulumi."+o.Stack+".yaml")); err != nil {
-			fail("Options.ProjectDir %s: no Pulumi.%s.yaml there (stack %q has no settings file)", o.ProjectDir, o.Stack, o.Stack)
+	} else if withStack && o.SettingsStack != "" {
+		if _, err := os.Stat(filepath.Join(o.ProjectDir, "Pulumi."+o.SettingsStack+".yaml")); err != nil {
+			fail("Options.ProjectDir %s: no Pulumi.%s.yaml there (stack %q has no settings file)", o.ProjectDir, o.SettingsStack, o.SettingsStack)
 		}
 	}
 

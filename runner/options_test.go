@@ -108,7 +108,7 @@ func TestCopySettingsKeepsTheMintedSalt(t *testing.T) {
 	work := t.TempDir()
 	write(t, filepath.Join(work, "Pulumi.local.yaml"), "config:\n  digit:old: 1\nencryptionsalt: v1:abc:def\n")
 
-	if err := copySettings(proj, work, "local", nil); err != nil {
+	if err := copySettings(proj, work, "local", "local", nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(work, "Pulumi.local.yaml"))
@@ -148,7 +148,7 @@ func TestCopySettingsWritesRunConfigIntoTheCopy(t *testing.T) {
 	write(t, filepath.Join(proj, "Pulumi.local.yaml"), "config:\n  digit:target: existing\n  greeting: yes\n  digit:old: 1\n")
 	work := t.TempDir()
 	big := strings.Repeat("x", 300<<10) // beyond one command-line argument (128 KiB)
-	if err := copySettings(proj, work, "local", map[string]string{"digit:greeting": "hi", "digit:catalogue": big}); err != nil {
+	if err := copySettings(proj, work, "local", "local", map[string]string{"digit:greeting": "hi", "digit:catalogue": big}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(work, "Pulumi.local.yaml"))

@@ -96,7 +96,7 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 		return nil, err
 	}
 	if r.Backend == "" && r.NeedsSharedState != nil {
-		cfg, err := stackConfig(r.ProjectDir, r.Stack, r.config)
+		cfg, err := stackConfig(r.ProjectDir, r.SettingsStack, r.config)
 		if err != nil {
 			return nil, fmt.Errorf("runner: %w", err)
 		}
@@ -120,7 +120,7 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return nil, fmt.Errorf("runner: state dir: %w", err)
 	}
-	if err := copySettings(r.ProjectDir, work, r.Stack, r.config); err != nil {
+	if err := copySettings(r.ProjectDir, work, r.SettingsStack, r.Stack, r.config); err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
 
@@ -149,6 +149,9 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 	if err := s.applyConfig(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.setTags(ctx); err != nil {
+		return nil, err
+	}
 	if program && r.CheckConfig != nil {
 		if err := s.checkConfig(ctx); err != nil {
 			return nil, err
@@ -167,13 +170,14 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 	return s, nil
 }
 
-// copySettings copies Pulumi.yaml and Pulumi.<stack>.yaml from the checkout into the workspace, so that the CLI
+// copySettings copies Pulumi.yaml and Pulumi.<from>.yaml from the checkout into the workspace as
+// Pulumi.<stack>.yaml, so that the CLI
 // writes (salt, secrets set at run time) only into the copy, with the plaintext Options.Config values written into
 // it as the CLI's `config set` would (a value replaces the whole key). Written here rather than by `config set-all`:
 // that puts every value on one command line, which a large value (a big catalogue override) exceeds, and costs a
 // CLI start. The checkout's settings win on every run; only the encryption salt the passphrase provider minted into
 // the previous copy is carried over, so the copy's secure values and the stack's secrets keep one salt.
-func copySettings(projectDir, work, stack string, config map[string]string) error {
+func copySettings(projectDir, work, from, stack string, config map[string]string) error {
 	proj, err := os.ReadFile(filepath.Join(projectDir, "Pulumi.yaml"))
 	if err != nil {
 		return err
@@ -182,7 +186,7 @@ func copySettings(projectDir, work, stack string, config map[string]string) erro
 		return err
 	}
 	name := "Pulumi." + stack + ".yaml"
-	settings, err := os.ReadFile(filepath.Join(projectDir, name))
+	settings, err := os.ReadFile(filepath.Join(projectDir, "Pulumi."+from+".yaml"))
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 const flywayLocations = "filesystem:/flyway/sql,filesystem:/flyway/seed"
 
 // filestoreService is the service that gets the cloud's object storage through a workload identity.
-const filestoreService = "egov-filestore"
+const filestoreService = catalogue.FilestoreService
 
 // DeployServices registers the service layer on the cluster the Foundation describes and returns the stack
 // outputs of both layers.
@@ -596,8 +596,14 @@ func (w *wiring) collectOutputs() {
 func (w *wiring) deployGateway(deps []pulumi.Resource) error {
 	nginx := w.cat.Gateway().IngressNginx
 	domain := w.cfg.Services.Domain
+	class := "" // the component's default
+	if w.cfg.QA != nil {
+		// A QA stack shares its cluster: its controller serves only its own class, and claims no default.
+		class = w.cfg.QA.Prefix + k8s.DefaultIngressClass
+	}
 	g, err := k8s.NewGateway(w.ctx, "gateway", &k8s.GatewayArgs{
 		Namespace: nginx.Namespace,
+		ClassName: class,
 		Cloud:     w.f.Target,
 		Image:     catalogue.WorkloadImageRef(nginx, w.registry),
 		Replicas:  nginx.Replicas,

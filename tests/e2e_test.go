@@ -56,25 +56,10 @@ type suite struct {
 	secretsJSON string
 	logs        int
 	timings     []string
-	binDir      string // where digit() builds cmd/digit
-	digitBin    string // cmd/digit, built once by digit()
 }
 
 // digit builds cmd/digit once for the steps that run it as a user does (and kill or interrupt it).
-func (s *suite) digit(t *testing.T) string {
-	t.Helper()
-	if s.digitBin != "" {
-		return s.digitBin
-	}
-	bin := filepath.Join(s.binDir, "digit")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
-	build.Dir = env.repo
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building cmd/digit: %v\n%s", err, out)
-	}
-	s.digitBin = bin
-	return bin
-}
+func (s *suite) digit(t *testing.T) string { return digitBinary(t) }
 
 // TestLocalStack deploys the local stack through both front doors (the pulumi CLI with main.go, and the runner's
 // inline program), then checks the cluster, a config change, drift, recovery from a killed update, that the
@@ -124,7 +109,7 @@ func TestLocalStack(t *testing.T) {
 }
 
 func newSuite(t *testing.T) *suite {
-	s := &suite{ctx: context.Background(), stateDir: t.TempDir(), binDir: t.TempDir(), kube: newKube(t)}
+	s := &suite{ctx: context.Background(), stateDir: t.TempDir(), kube: newKube(t)}
 	s.logDir = os.Getenv("DIGIT_E2E_LOGDIR")
 	if s.logDir == "" {
 		d, err := os.MkdirTemp("", "digit-e2e-logs-")

@@ -30,6 +30,9 @@ func newKube(t *testing.T) *kubernetes.Clientset {
 	if err != nil {
 		t.Fatalf("kubeconfig %s: %v", os.Getenv("KUBECONFIG"), err)
 	}
+	// client-go's default of 5 requests a second (burst 10) throttles a test that reads many objects from a local
+	// apiserver it alone uses.
+	cfg.QPS, cfg.Burst = 100, 200
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatalf("client-go: %v", err)

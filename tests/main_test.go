@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -211,4 +212,35 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// digitBin is cmd/digit, built once per test binary by digitBinary.
+var digitBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// digitBinary builds cmd/digit once, for the tests that run it as a user does (and kill or interrupt it).
+func digitBinary(t *testing.T) string {
+	t.Helper()
+	digitBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "digit-e2e-bin-")
+		if err != nil {
+			digitBin.err = err
+			return
+		}
+		bin := filepath.Join(dir, "digit")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/digit")
+		build.Dir = env.repo
+		if out, err := build.CombinedOutput(); err != nil {
+			digitBin.err = fmt.Errorf("building cmd/digit: %v\n%s", err, out)
+			return
+		}
+		digitBin.path = bin
+	})
+	if digitBin.err != nil {
+		t.Fatal(digitBin.err)
+	}
+	return digitBin.path
 }

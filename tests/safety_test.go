@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -315,5 +316,48 @@ func TestCloudStackNeedsAnExplicitBackend(t *testing.T) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(opts.StateDir, "backend", ".pulumi", "stacks", "digit", "dev.json*")); len(files) != 0 {
 		t.Errorf("expected no state in the default backend; found %v", files)
+	}
+}
+
+// A misspelt config key given to a run, through the runner or the command line, is refused before the engine
+// starts, naming the key and the one meant; nothing is deployed.
+func TestConfigTypoIsRefusedBeforeTheEngineStarts(t *testing.T) {
+	requireTools(t)
+	ctx := context.Background()
+	state := t.TempDir()
+	var progress bytes.Buffer
+	opts := runner.Options{
+		Stack: stackName, ProjectDir: env.repo, StateDir: state, Passphrase: testPassphrase,
+		Config:       map[string]string{"digit:storageClas": "fast", "digit:database": `{"host":"127.0.0.1","port":5432}`},
+		SecretConfig: map[string]string{"digit:dbPassword": "not-used"}, Out: &progress,
+	}
+	want := []string{"digit:storageClas: unknown key", "did you mean digit:storageClass?"}
+	_, err := runner.Up(ctx, opts)
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("runner.Up: expected the error to say %q; got %v", w, err)
+		}
+	}
+	if strings.Contains(progress.String(), "Updating") || strings.Contains(progress.String(), "+ ") {
+		t.Errorf("expected the engine not to start; progress:\n%s", progress.String())
+	}
+	if res, err := runner.ExportState(ctx, opts); err == nil {
+		if resources, _, _ := parseState(res); len(resources) != 0 {
+			t.Errorf("expected nothing deployed; the state holds %d resources", len(resources))
+		}
+	}
+
+	cmd := exec.Command(digitBinary(t), "up", "-s", stackName, "--dir", env.repo, "--state", state, "--yes",
+		"--config", "storageClas=fast", "--config", `digit:database={"host":"127.0.0.1","port":5432}`,
+		"--secret", "dbPassword=DIGIT_TYPO_PW")
+	cmd.Env = append(os.Environ(), runner.PassphraseEnv+"="+testPassphrase, "DIGIT_TYPO_PW=not-used")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
+		t.Errorf("digit up with a misspelt key: expected exit 1; got %d (%v)", code, err)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("digit up: expected the output to say %q; it reads:\n%s", w, out)
+		}
 	}
 }

@@ -4,6 +4,7 @@
 //	digit <up|preview|refresh|destroy|outputs> -s <stack> [--dir .] [--state DIR]
 //	      [--config key=value]... [--secret key=ENV_VAR]... [--refresh] [--diff] [--yes]
 //	      [--parallel N] [--trace FILE] [--allow-data-loss]
+//	digit qa <up|list|destroy|gc> [--name N] [--base STACK] [--ttl 24h] ...
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -35,7 +37,7 @@ const (
 	exitUsage = 2 // bad command line; nothing ran
 )
 
-var commands = []string{"up", "preview", "refresh", "destroy", "outputs"}
+var commands = []string{"up", "preview", "refresh", "destroy", "outputs", "qa"}
 
 const usage = `usage: digit <up|preview|refresh|destroy|outputs> -s <stack> [flags]
 
@@ -95,10 +97,11 @@ func interrupts(ctx context.Context, cancel context.CancelFunc, stderr io.Writer
 
 // invocation is a parsed, validated command line.
 type invocation struct {
-	command string
+	command string // up, preview, ..., or "qa <sub>"
 	opts    runner.Options
 	yes     bool
 	trace   string // file for the timing trace; "" = none
+	qa      qaArgs // the qa commands' own flags
 }
 
 // backendEnv is --backend's default.
@@ -152,6 +155,13 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	if !known {
 		return nil, usagef("unknown command %q; one of %s", inv.command, strings.Join(commands, ", "))
 	}
+	if inv.command == "qa" {
+		if len(args) < 2 || !slices.Contains(qaCommands, args[1]) {
+			return nil, usagef("qa: want a subcommand, one of %s", strings.Join(qaCommands, ", "))
+		}
+		inv.command = "qa " + args[1]
+		args = args[1:]
+	}
 
 	fs := flag.NewFlagSet(inv.command, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
@@ -175,6 +185,9 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 	fs.IntVar(&parallel, "parallel", 0, "")
 	fs.StringVar(&trace, "trace", "", "")
 	fs.BoolVar(&allowDataLoss, "allow-data-loss", false, "")
+	fs.StringVar(&inv.qa.name, "name", "", "")
+	fs.StringVar(&inv.qa.base, "base", qaDefaultBase, "")
+	fs.StringVar(&inv.qa.ttlFlag, "ttl", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -200,14 +213,26 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 			return nil, usagef("%s %q: want %s", kv.flag, b, want)
 		}
 	}
-	if stack == "" {
-		return nil, usagef("%s: -s/--stack is required", inv.command)
-	}
 	if _, err := os.Stat(dir + "/Pulumi.yaml"); err != nil {
 		return nil, usagef("--dir %s: no Pulumi.yaml there", dir)
 	}
-	if _, err := os.Stat(dir + "/Pulumi." + stack + ".yaml"); err != nil {
-		return nil, usagef("-s %s: no Pulumi.%s.yaml in --dir %s", stack, stack, dir)
+	if strings.HasPrefix(inv.command, "qa ") {
+		if err := parseQA(inv, set, dir); err != nil {
+			return nil, err
+		}
+		stack = inv.qa.stack
+	} else {
+		for _, f := range []string{"name", "base", "ttl"} {
+			if set[f] {
+				return nil, usagef("--%s is a flag of the qa commands, not of %s", f, inv.command)
+			}
+		}
+		if stack == "" {
+			return nil, usagef("%s: -s/--stack is required", inv.command)
+		}
+		if _, err := os.Stat(dir + "/Pulumi." + stack + ".yaml"); err != nil {
+			return nil, usagef("-s %s: no Pulumi.%s.yaml in --dir %s", stack, stack, dir)
+		}
 	}
 	if state != "" {
 		if fi, err := os.Stat(state); err == nil && !fi.IsDir() {
@@ -232,7 +257,7 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 			return nil, usagef("--refresh has no effect on refresh")
 		}
 	}
-	if set["allow-data-loss"] && inv.command != "up" {
+	if set["allow-data-loss"] && inv.command != "up" && inv.command != "qa up" {
 		return nil, usagef("--allow-data-loss has no effect on %s (only up applies a plan)", inv.command)
 	}
 
@@ -256,8 +281,8 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		return nil, usagef("--backend %s: not a backend URL (s3://, azblob://, gs://, https:// or file://)", backend)
 	}
 
-	inv.opts = runner.Options{Stack: stack, ProjectDir: dir, StateDir: state, Refresh: refresh, Diff: diff, Parallel: parallel,
-		AllowDataLoss: allowDataLoss, Backend: backend}
+	inv.opts = runner.Options{Stack: stack, SettingsStack: inv.qa.settings, ProjectDir: dir, StateDir: state,
+		Refresh: refresh, Diff: diff, Parallel: parallel, AllowDataLoss: allowDataLoss, Backend: backend}
 	seen := map[string]string{}
 	if len(config.pairs) > 0 {
 		inv.opts.Config = map[string]string{}
@@ -293,6 +318,9 @@ func parse(args []string, lookupEnv func(string) (string, bool)) (*invocation, e
 		if strings.Count(key, ":") != 1 || strings.HasSuffix(key, ":") {
 			return nil, usagef("%s %s: not a config key (namespace:name)", seen[key], key)
 		}
+		if key == qaConfigKey {
+			return nil, usagef("%s %s: set by the qa commands themselves (qa up --name)", seen[key], key)
+		}
 	}
 	return inv, nil
 }
@@ -309,7 +337,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 ) int {
 	inv, err := parse(args, lookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage+"\nQA stacks:"+qaUsage)
 		return exitOK
 	}
 	if err != nil {
@@ -331,6 +359,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 func execute(ctx context.Context, inv *invocation, stdin io.Reader, out io.Writer) error {
 	o := inv.opts
+	if strings.HasPrefix(inv.command, "qa ") {
+		return executeQA(ctx, inv, stdin, out, time.Now())
+	}
 	switch inv.command {
 	case "preview":
 		res, err := runner.Preview(ctx, o)
@@ -410,8 +441,7 @@ func writeTrace(path string, res *runner.Result) error {
 
 // confirm shows what the operation would do and asks; without a terminal to ask on, --yes is required.
 func confirm(ctx context.Context, inv *invocation, o runner.Options, stdin io.Reader, out io.Writer) (bool, error) {
-	f, isFile := stdin.(*os.File)
-	if !isFile || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(stdin) {
 		return false, usagef("%s changes the stack: pass --yes (stdin is not a terminal to ask on)", inv.command)
 	}
 	var res *runner.Result
@@ -431,13 +461,24 @@ func confirm(ctx context.Context, inv *invocation, o runner.Options, stdin io.Re
 	if res != nil {
 		printChanges(out, res)
 	}
-	fmt.Fprintf(out, "Do you want to perform this %s on stack %s? [y/N] ", inv.command, o.Stack)
+	return ask(stdin, out, fmt.Sprintf("Do you want to perform this %s on stack %s?", inv.command, o.Stack)), nil
+}
+
+// isTerminal reports whether stdin is a terminal a question can be asked on.
+func isTerminal(stdin io.Reader) bool {
+	f, isFile := stdin.(*os.File)
+	return isFile && term.IsTerminal(int(f.Fd()))
+}
+
+// ask asks a yes/no question; anything but y or yes is no.
+func ask(stdin io.Reader, out io.Writer, question string) bool {
+	fmt.Fprintf(out, "%s [y/N] ", question)
 	line, _ := bufio.NewReader(stdin).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
 		fmt.Fprintln(out, "cancelled; nothing changed")
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
 func printChanges(out io.Writer, res *runner.Result) {

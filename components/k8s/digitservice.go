@@ -110,7 +110,7 @@ type Autoscaling struct {
 type IngressRoute struct {
 	// Host of the rule. Default: none (the rule matches every host).
 	Host string
-	// ClassName is the IngressClass. Default: "nginx".
+	// ClassName is the IngressClass. Default: DefaultIngressClass.
 	ClassName string
 	// ViaZuul sends the path to the zuul gateway (which authenticates and forwards) instead of the service itself.
 	// Default: false.
@@ -439,7 +439,7 @@ func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
 	if in := d.Ingress; in != nil {
 		x := *in
 		if x.ClassName == "" {
-			x.ClassName = "nginx"
+			x.ClassName = DefaultIngressClass
 		}
 		if x.ZuulService == "" {
 			x.ZuulService = "zuul"

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 
@@ -30,14 +31,21 @@ const (
 const (
 	nginxName       = "ingress-nginx"
 	nginxController = "ingress-nginx-controller"
-	nginxClass      = "nginx"
-	nginxElectionID = "ingress-nginx-leader"
+	// DefaultIngressClass is the IngressClass of a gateway that is given none: the cluster's default class.
+	DefaultIngressClass = "nginx"
+	// nginxControllerClass is the controller value of the default class (upstream's).
+	nginxControllerClass = "k8s.io/ingress-nginx"
+	nginxElectionID      = "ingress-nginx-leader"
 )
 
 // GatewayArgs describes the ingress controller and, optionally, TLS certificates.
 type GatewayArgs struct {
 	// Namespace of the controller (must exist). Default: "ingress-nginx".
 	Namespace string
+	// ClassName is the IngressClass the controller serves. Default: "nginx", marked the cluster's default class.
+	// Any other class is not the default, and its controller (k8s.io/ingress-nginx-<class>) serves Ingresses of
+	// that class only, so that several gateways share one cluster.
+	ClassName string
 	// Cloud is the cluster's cloud: "aws" adds Network Load Balancer annotations to the Service; anything else
 	// ("existing", "") leaves the Service plain. Default: "".
 	Cloud string
@@ -79,7 +87,7 @@ type GatewayArgs struct {
 type Gateway struct {
 	pulumi.ResourceState
 
-	// IngressClassName is "nginx".
+	// IngressClassName is GatewayArgs.ClassName: what the Ingresses routed through this gateway name.
 	IngressClassName string
 	// LoadBalancerAddress is the load balancer's hostname (AWS) or IP, "" for ClusterIP/NodePort Services.
 	LoadBalancerAddress pulumi.StringOutput
@@ -101,6 +109,10 @@ func (a *GatewayArgs) resolve() (*GatewayArgs, error) {
 		r.Namespace = nginxName
 	}
 	e.dnsLabel("Namespace", r.Namespace)
+	if r.ClassName == "" {
+		r.ClassName = DefaultIngressClass
+	}
+	e.dnsLabel("ClassName", r.ClassName)
 	if r.ServiceType == "" {
 		r.ServiceType = "LoadBalancer"
 	}
@@ -163,7 +175,7 @@ func (a *GatewayArgs) resolve() (*GatewayArgs, error) {
 	return &r, nil
 }
 
-// NewGateway deploys ingress-nginx (IngressClass "nginx", the cluster default) and, with TLS, cert-manager and a
+// NewGateway deploys ingress-nginx (IngressClass GatewayArgs.ClassName) and, with TLS, cert-manager and a
 // Let's Encrypt ClusterIssuer solving HTTP-01 through that class.
 //
 // ingress-nginx's validating admission webhook is left out: it needs certificate-generating Jobs and a webhook
@@ -176,7 +188,7 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	comp := &Gateway{IngressClassName: nginxClass, IssuerAnnotations: map[string]string{}}
+	comp := &Gateway{IngressClassName: a.ClassName, IssuerAnnotations: map[string]string{}}
 	if a.TLS {
 		comp.TLSSecretName = strings.ReplaceAll(a.Domain, ".", "-") + "-tls"
 		comp.IssuerAnnotations["cert-manager.io/cluster-issuer"] = a.IssuerName
@@ -280,13 +292,19 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 		return nil, err
 	}
 
-	ic, err := networkingv1.NewIngressClass(ctx, name+"-"+nginxClass, &networkingv1.IngressClassArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(nginxClass),
-			Labels:      l.all(),
-			Annotations: pulumi.StringMap{"ingressclass.kubernetes.io/is-default-class": pulumi.String("true")},
-		},
-		Spec: &networkingv1.IngressClassSpecArgs{Controller: pulumi.String("k8s.io/ingress-nginx")},
+	// Only the default class claims Ingresses that name none; a cluster has one default class.
+	defaultClass := a.ClassName == DefaultIngressClass
+	controllerClass := nginxControllerClass
+	if !defaultClass {
+		controllerClass += "-" + a.ClassName
+	}
+	icMeta := &metav1.ObjectMetaArgs{Name: pulumi.String(a.ClassName), Labels: l.all()}
+	if defaultClass {
+		icMeta.Annotations = pulumi.StringMap{"ingressclass.kubernetes.io/is-default-class": pulumi.String("true")}
+	}
+	ic, err := networkingv1.NewIngressClass(ctx, name+"-"+a.ClassName, &networkingv1.IngressClassArgs{
+		Metadata: icMeta,
+		Spec:     &networkingv1.IngressClassSpecArgs{Controller: pulumi.String(controllerClass)},
 	}, copts()...)
 	if err != nil {
 		return nil, err
@@ -365,10 +383,10 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 						"/nginx-ingress-controller",
 						"--publish-service=$(POD_NAMESPACE)/" + nginxController,
 						"--election-id=" + nginxElectionID,
-						"--controller-class=k8s.io/ingress-nginx",
-						"--ingress-class=" + nginxClass,
+						"--controller-class=" + controllerClass,
+						"--ingress-class=" + a.ClassName,
 						"--configmap=$(POD_NAMESPACE)/" + nginxController,
-						"--watch-ingress-without-class=true",
+						fmt.Sprintf("--watch-ingress-without-class=%t", defaultClass),
 					}),
 					Env: corev1.EnvVarArray{
 						envField("POD_NAME", "metadata.name"),
@@ -447,7 +465,7 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 						"email":               pulumi.String(a.Email),
 						"privateKeySecretRef": pulumi.Map{"name": pulumi.String(a.IssuerName + "-account-key")},
 						"solvers": pulumi.Array{pulumi.Map{
-							"http01": pulumi.Map{"ingress": pulumi.Map{"ingressClassName": pulumi.String(nginxClass)}},
+							"http01": pulumi.Map{"ingress": pulumi.Map{"ingressClassName": pulumi.String(a.ClassName)}},
 						}},
 					},
 				},

@@ -34,7 +34,7 @@ func TestGatewayWithoutDomain(t *testing.T) {
 	}
 	dep := m.MustFind(t, tDeployment, "gw-ingress-nginx-controller")
 	args := dep.Strings("spec.template.spec.containers[0].args")
-	for _, want := range []string{"--ingress-class=nginx", "--controller-class=k8s.io/ingress-nginx", "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller"} {
+	for _, want := range []string{"--ingress-class=nginx", "--controller-class=k8s.io/ingress-nginx", "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller", "--watch-ingress-without-class=true"} {
 		if !contains(args, want) {
 			t.Errorf("controller args %v lack %s", args, want)
 		}
@@ -63,6 +63,38 @@ func TestGatewayWithoutDomain(t *testing.T) {
 	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:Role", "gw-ingress-nginx")
 	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "gw-ingress-nginx")
 	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "gw-ingress-nginx-ingress-nginx")
+}
+
+// A gateway of another class shares the cluster: its class is not the default, and its controller serves that
+// class alone (not the default class's controller, nor Ingresses naming no class).
+func TestGatewayOfItsOwnClass(t *testing.T) {
+	var gw *Gateway
+	m := mustRun(t, func(ctx *pulumi.Context) error {
+		var err error
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Namespace: "qa-a-ingress-nginx", ClassName: "qa-a-nginx"})
+		return err
+	})
+	ic := m.MustFind(t, tIngressClass, "gw-qa-a-nginx")
+	if ic.MetadataName() != "qa-a-nginx" || ic.String("spec.controller") != "k8s.io/ingress-nginx-qa-a-nginx" {
+		t.Errorf("ingress class: %v", ic.Get(""))
+	}
+	if _, isDefault := ic.StringMap("metadata.annotations")["ingressclass.kubernetes.io/is-default-class"]; isDefault {
+		t.Errorf("expected a second class not to claim the cluster's default: %v", ic.Get("metadata.annotations"))
+	}
+	if gw.IngressClassName != "qa-a-nginx" {
+		t.Errorf("expected Ingresses to be told class qa-a-nginx; got %s", gw.IngressClassName)
+	}
+	args := m.MustFind(t, tDeployment, "gw-ingress-nginx-controller").Strings("spec.template.spec.containers[0].args")
+	for _, want := range []string{"--ingress-class=qa-a-nginx", "--controller-class=k8s.io/ingress-nginx-qa-a-nginx", "--watch-ingress-without-class=false"} {
+		if !contains(args, want) {
+			t.Errorf("controller args %v lack %s", args, want)
+		}
+	}
+	m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "gw-ingress-nginx-qa-a-ingress-nginx")
+	expectArgsError(t, func(ctx *pulumi.Context) error {
+		_, err := NewGateway(ctx, "gw", &GatewayArgs{ClassName: "QA_nginx"})
+		return err
+	}, "ClassName", "QA_nginx")
 }
 
 func TestGatewayAWSWithTLS(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	awssdk "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/digit-iac/digit/catalogue"
 	awsc "github.com/digit-iac/digit/components/aws"
 	"github.com/digit-iac/digit/infra"
 	"github.com/digit-iac/digit/stacks/config"
@@ -147,8 +148,12 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 	}
 
 	if a.Filestore.IsEnabled() {
+		// The role trusts egov-filestore's service account where the catalogue runs it (a QA stack's namespaces
+		// carry its prefix).
+		fsNamespace, _ := cfg.Services.Catalogue.NamespaceOf(catalogue.FilestoreService)
 		fs, err := awsc.NewFilestore(ctx, name, awsc.FilestoreArgs{
 			BucketPrefix:    name + "-filestore",
+			Namespace:       fsNamespace,
 			OidcProviderArn: cluster.OidcProviderArn,
 			OidcProviderUrl: cluster.OidcProviderUrl,
 			Protect:         cfg.Protect,

@@ -79,7 +79,21 @@ type Config struct {
 
 	// Services holds the service-layer keys.
 	Services Services
+
+	// QA is digit:qa: set when the stack is a throw-away QA stack (`digit qa up`); nil otherwise.
+	QA *QA
 }
+
+// QA describes a QA stack (see package qa).
+type QA struct {
+	// Name is the QA name: the stack is qa-<Name>.
+	Name string
+	// Prefix starts every namespace of the stack's service layer, and the name of its IngressClass.
+	Prefix string
+}
+
+// QATagKey is the cloud tag naming the QA stack a resource belongs to.
+const QATagKey = "digit-qa"
 
 // AWS is the AWS cloud layer's configuration.
 type AWS struct {

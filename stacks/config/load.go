@@ -17,6 +17,7 @@ import (
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/netplan"
 	"github.com/digit-iac/digit/internal/suggest"
+	"github.com/digit-iac/digit/qa"
 )
 
 // Defaults, documented in the README's config table.
@@ -94,6 +95,7 @@ var keys = map[string][]Target{
 	"catalogue":           nil,
 	"secrets":             nil,
 	"elasticsearchSysctl": nil,
+	"qa":                  nil,
 }
 
 // KnownKeys returns the keys under digit:, sorted (for docs and tests).
@@ -241,6 +243,7 @@ func Load(src Source, project, stack string) (*Config, error) {
 		l.loadExisting(c)
 	}
 	l.loadServices(c)
+	l.loadQA(c)
 	l.loadSecrets(c, ProvidedSecrets(c))
 
 	if len(l.errs) > 0 {
@@ -605,5 +608,53 @@ func (l *loader) loadServices(c *Config) {
 	}
 	if s.Catalogue, err = catalogue.Resolve(base, o); err != nil {
 		l.fail("catalogue", "%v", err)
+	}
+}
+
+// loadQA makes the stack the QA stack digit:qa names (`digit qa up` sets it): throw-away, so nothing of it is
+// protected or kept on delete, its disks are small, and its service layer's namespaces carry the QA prefix.
+func (l *loader) loadQA(c *Config) {
+	name := l.str("qa", "")
+	if name == "" {
+		return
+	}
+	if err := qa.CheckName(name); err != nil {
+		l.fail("qa", "%v", err)
+		return
+	}
+	if want := qa.StackName(name); c.Stack != want {
+		l.fail("qa", "names QA stack %s, but this is stack %s (QA stacks are made by `digit qa up`)", want, c.Stack)
+		return
+	}
+	c.QA = &QA{Name: name, Prefix: qa.NamespacePrefix(name)}
+	c.Protect = false
+	c.Database.DeletionProtection = false
+	c.Database.FinalSnapshot = false
+	c.Database.MultiAZ = false
+	for _, v := range []*Volume{&c.Volumes.Kafka, &c.Volumes.ElasticsearchData, &c.Volumes.ElasticsearchMaster, &c.Volumes.Zookeeper} {
+		v.SizeGB = min(v.SizeGB, qa.VolumeSizeGB)
+	}
+	if c.Tags == nil {
+		c.Tags = map[string]string{}
+	}
+	c.Tags[QATagKey] = name
+	s := &c.Services
+	if s.Domain != "" {
+		if c.Target == TargetExisting {
+			l.fail("qa", "a QA stack on target existing cannot have digit:domain (%s): cert-manager's CRDs and webhook are "+
+				"cluster-wide, so its install would take over the base stack's; give the QA stack no domain "+
+				"(--config digit:domain=)", s.Domain)
+			return
+		}
+		// Its own host: the base's certificate and DNS name stay the base's.
+		s.Domain = c.QA.Prefix[:len(c.QA.Prefix)-1] + "." + s.Domain
+	}
+	if s.Catalogue != nil {
+		cat, err := s.Catalogue.WithNamespacePrefix(c.QA.Prefix)
+		if err != nil {
+			l.fail("qa", "%v", err)
+			return
+		}
+		s.Catalogue = cat
 	}
 }
