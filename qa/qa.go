@@ -27,7 +27,7 @@ const (
 	DefaultTTL = 24 * time.Hour
 	// MaxTTL bounds --ttl: a QA stack is throw-away; a longer-lived one is a stack of its own.
 	MaxTTL = 30 * 24 * time.Hour
-	// VolumeSizeGB caps each backbone disk of a QA stack.
+	// VolumeSizeGB caps each backbone disk of a QA stack (or the volume type's smallest size, when larger).
 	VolumeSizeGB = 10
 )
 

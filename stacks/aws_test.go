@@ -564,3 +564,41 @@ func TestAWSDomainGivesTLSIngressRoutes(t *testing.T) {
 		t.Errorf("%d routes for %d Ingresses", len(routes), len(ingresses))
 	}
 }
+
+// What the config accepts at its limits, every component accepts: the smallest st1 disk, one day of backups, the
+// longest stack name, a QA stack of the longest QA name. (Each was once accepted by the config and refused by a
+// component after other resources were registered.)
+func TestAWSComponentsAcceptWhatTheConfigAccepts(t *testing.T) {
+	for _, stack := range []string{"prod-ap-south-1-team", "qa-" + strings.Repeat("q", 18)} {
+		t.Run(stack, func(t *testing.T) {
+			src, err := config.StackFileSource(filepath.Join(repoRoot(), "Pulumi.dev.yaml"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Values["digit:secrets"] = testServiceSecrets(config.TargetAWS)
+			src.Secrets = append(src.Secrets, "digit:secrets")
+			src.Values["digit:volumes"] = `{"elasticsearchData":{"type":"st1","sizeGb":125},"kafka":{"type":"sc1","sizeGb":125}}`
+			src.Values["digit:database"] = `{"backupRetentionDays":1}`
+			if name, ok := strings.CutPrefix(stack, "qa-"); ok {
+				src.Values["digit:qa"] = name
+			}
+			cfg, err := config.Load(src, "digit", stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runAWS(t, cfg)
+			if got := r.m.ByType("aws:rds/instance:Instance")[0].Int("backupRetentionPeriod"); got != 1 {
+				t.Errorf("backup retention %d, want the 1 day the config gave", got)
+			}
+			var st1 int
+			for _, v := range r.m.ByType("aws:ebs/volume:Volume") {
+				if v.String("type") == "st1" && v.Int("size") >= 125 {
+					st1++
+				}
+			}
+			if st1 == 0 {
+				t.Error("no st1 volume of 125 GB or more registered")
+			}
+		})
+	}
+}

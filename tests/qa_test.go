@@ -21,13 +21,14 @@ import (
 	"github.com/digit-iac/digit/stacks/config"
 )
 
-// qaCatalogue is what the QA stacks of this test deploy: the backbone and the gateway (zuul, ingress-nginx), plus
-// one service routed through zuul, so that namespaces, StatefulSets with their claims, cluster roles, an
-// IngressClass, an Ingress and a DIGIT service whose env names a host in another namespace all exist several times
-// on one cluster.
+// qaCatalogue is what the QA stacks of this test deploy: the gateway (zuul, ingress-nginx) and one service routed
+// through zuul, so that namespaces, cluster roles, an IngressClass, an Ingress and a DIGIT service whose env names
+// a host in another namespace (zuul's Redis) exist several times on one cluster. The backbone is left out: its
+// StatefulSets would triple the test's time, and its dynamic volumes are named by the provisioner, never by the
+// stack (the static PVs of aws carry their namespace: TestQAStackIsIsolatedOnASharedCluster's rule).
 var qaCatalogue = map[string]any{
 	"modules": map[string]any{
-		"core": off, "business": off, "frontend": off, "logging": off, "monitoring": off, "tracing": off,
+		"backbone": off, "core": off, "business": off, "frontend": off, "logging": off, "monitoring": off, "tracing": off,
 	},
 	"add": []any{map[string]any{
 		"module": "gateway", "name": "qa-probe", "image": "egovio/egov-mdms-service", "tag": "v1.3.2-44558a0-3",
@@ -259,7 +260,7 @@ func (r *qaRun) isolated(ctx context.Context, name string) {
 	t.Helper()
 	p := qa.NamespacePrefix(name)
 	nss := r.qaNamespaces(ctx, name)
-	for _, want := range []string{"backbone", "egov", "kafka-cluster", "es-cluster", "zookeeper-cluster", "ingress-nginx"} {
+	for _, want := range []string{"egov", "ingress-nginx"} {
 		if !contains(nss, p+want) {
 			t.Errorf("%s: no namespace %s%s (has %v)", name, p, want, nss)
 		}
@@ -296,10 +297,6 @@ func (r *qaRun) isolated(ctx context.Context, name string) {
 	}
 	if redis != "redis."+p+"backbone" {
 		t.Errorf("%s: zuul's SPRING_REDIS_HOST is %q; expected its own redis.%sbackbone", name, redis, p)
-	}
-	claims, err := r.kube.CoreV1().PersistentVolumeClaims(p+"kafka-cluster").List(ctx, metav1.ListOptions{})
-	if err != nil || len(claims.Items) == 0 {
-		t.Errorf("%s: no claims of its Kafka in %skafka-cluster: %v", name, p, err)
 	}
 }
 

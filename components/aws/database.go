@@ -11,6 +11,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/limits"
 )
 
 // DatabaseArgs configures a Database.
@@ -125,8 +127,9 @@ func (a *DatabaseArgs) validate(name string) error {
 		return fail("MaxAllocatedStorageGB", "must be between AllocatedStorageGB (%d) and 65536, got %d",
 			a.AllocatedStorageGB, a.MaxAllocatedStorageGB)
 	}
-	if a.BackupRetentionDays < 1 || a.BackupRetentionDays > 35 {
-		return fail("BackupRetentionDays", "must be between 1 and 35, got %d", a.BackupRetentionDays)
+	if a.BackupRetentionDays < limits.MinBackupRetentionDays || a.BackupRetentionDays > limits.MaxBackupRetentionDays {
+		return fail("BackupRetentionDays", "must be between %d and %d, got %d", limits.MinBackupRetentionDays,
+			limits.MaxBackupRetentionDays, a.BackupRetentionDays)
 	}
 	if !pgIdentifierPattern.MatchString(a.DBName) {
 		return fail("DBName", "%q must start with a letter and hold only letters, digits and _ (at most 63)", a.DBName)

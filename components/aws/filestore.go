@@ -1,11 +1,11 @@
 package aws
 
 import (
-	"regexp"
-
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/limits"
 )
 
 // FilestoreArgs configures a Filestore.
@@ -41,9 +41,6 @@ type Filestore struct {
 	SecretAccessKey pulumi.StringOutput
 }
 
-// bucketPrefixPattern: bucket names are lower-case DNS-ish; the provider appends 26 characters to a prefix.
-var bucketPrefixPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,36}$`)
-
 func (a *FilestoreArgs) validate(name string) error {
 	fail := func(field, f string, v ...any) error { return argError("Filestore", name, field, f, v...) }
 	if a.BucketPrefix == "" {
@@ -55,8 +52,8 @@ func (a *FilestoreArgs) validate(name string) error {
 	if a.ServiceAccount == "" {
 		a.ServiceAccount = "egov-filestore"
 	}
-	if !bucketPrefixPattern.MatchString(a.BucketPrefix) {
-		return fail("BucketPrefix", "%q must be lower-case letters, digits and -, starting with a letter or digit, at most 37 characters", a.BucketPrefix)
+	if !limits.BucketPrefixPattern.MatchString(a.BucketPrefix) {
+		return fail("BucketPrefix", "%q must be lower-case letters, digits and -, starting with a letter or digit, at most %d characters", a.BucketPrefix, limits.MaxBucketPrefixLength)
 	}
 	if a.OidcProviderArn == nil {
 		return fail("OidcProviderArn", "required")

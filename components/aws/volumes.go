@@ -3,9 +3,12 @@ package aws
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/limits"
 )
 
 // VolumeRole is one backbone role (kafka, zookeeper, elasticsearch-data...) and its per-replica disks.
@@ -54,7 +57,6 @@ type Volumes struct {
 }
 
 // Minimum sizes per type (st1/sc1 cannot be smaller than 125 GiB); io1/io2 are left out because they need IOPS.
-var volumeTypeMinGB = map[string]int{"gp3": 1, "gp2": 1, "st1": 125, "sc1": 125}
 
 func (a *VolumesArgs) validate(name string) error {
 	fail := func(field, f string, v ...any) error { return argError("Volumes", name, field, f, v...) }
@@ -86,13 +88,13 @@ func (a *VolumesArgs) validate(name string) error {
 		if r.Replicas < 1 {
 			return fail(field+".Replicas", "role %q: must be at least 1, got %d", r.Name, r.Replicas)
 		}
-		minGB, ok := volumeTypeMinGB[r.Type]
+		minGB, ok := limits.VolumeTypeMinGB[r.Type]
 		if !ok {
-			return fail(field+".Type", "role %q: %q is not one of gp3, gp2, st1, sc1", r.Name, r.Type)
+			return fail(field+".Type", "role %q: %q is not one of %s", r.Name, r.Type, strings.Join(limits.VolumeTypes(), ", "))
 		}
-		if r.SizeGB < minGB || r.SizeGB > 16384 {
-			return fail(field+".SizeGB", "role %q: a %s volume must be %d to 16384 GiB, got %d", r.Name, r.Type, minGB,
-				r.SizeGB)
+		if r.SizeGB < minGB || r.SizeGB > limits.MaxVolumeGB {
+			return fail(field+".SizeGB", "role %q: a %s volume must be %d to %d GiB, got %d", r.Name, r.Type, minGB,
+				limits.MaxVolumeGB, r.SizeGB)
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/digit-iac/digit/catalogue"
 	awsc "github.com/digit-iac/digit/components/aws"
+	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/infra"
 	"github.com/digit-iac/digit/stacks/config"
 )
@@ -29,7 +30,7 @@ const (
 // Deploy implements infra.Layer.
 func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) {
 	a := cfg.AWS
-	name := fmt.Sprintf("digit-%s", cfg.Stack)
+	name := limits.ResourceName(cfg.Stack)
 	tags := Tags(cfg)
 
 	net, err := awsc.NewNetwork(ctx, name, awsc.NetworkArgs{
@@ -152,7 +153,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		// carry its prefix).
 		fsNamespace, _ := cfg.Services.Catalogue.NamespaceOf(catalogue.FilestoreService)
 		fs, err := awsc.NewFilestore(ctx, name, awsc.FilestoreArgs{
-			BucketPrefix:    name + "-filestore",
+			BucketPrefix:    limits.FilestoreBucketPrefix(cfg.Stack),
 			Namespace:       fsNamespace,
 			OidcProviderArn: cluster.OidcProviderArn,
 			OidcProviderUrl: cluster.OidcProviderUrl,

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/digit-iac/digit/catalogue"
+	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/components/netplan"
 	"github.com/digit-iac/digit/internal/suggest"
 	"github.com/digit-iac/digit/qa"
@@ -292,16 +293,16 @@ func containsTarget(ts []Target, t Target) bool {
 }
 
 var (
-	regionRe        = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
-	instanceTypeRe  = regexp.MustCompile(`^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$`)
-	dbClassRe       = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$`)
-	k8sVersionRe    = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
-	pgVersionRe     = regexp.MustCompile(`^(1[3-7])(\.\d+)?$`)
-	dbIdentifierRe  = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	ecrRepoRe       = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-	storageClassRe  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
-	domainRe        = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
-	validVolumeType = map[string]bool{"gp2": true, "gp3": true, "io1": true, "io2": true, "st1": true, "sc1": true}
+	regionRe       = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	instanceTypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$`)
+	dbClassRe      = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$`)
+	k8sVersionRe   = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
+	pgVersionRe    = regexp.MustCompile(`^(1[3-7])(\.\d+)?$`)
+	dbIdentifierRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	ecrRepoRe      = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	storageClassRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+	awsStackNameRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	domainRe       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
 )
 
 func (l *loader) loadAWS(c *Config) {
@@ -383,6 +384,10 @@ func (l *loader) loadAWS(c *Config) {
 	if len(ea.PublicCidrs) > 0 && !ea.PublicEnabled() {
 		l.fail("endpointAccess", "publicCidrs given while public is false")
 	}
+	if ea.PublicEnabled() && len(ea.PublicCidrs) == 0 {
+		l.fail("endpointAccess", "public is on (the default) but publicCidrs is empty: list who may reach the Kubernetes "+
+			"API (0.0.0.0/0 for anyone), or set public: false")
+	}
 
 	for _, r := range c.Registry.Repositories {
 		if len(r) < 2 || len(r) > 256 || !ecrRepoRe.MatchString(r) {
@@ -417,9 +422,19 @@ func (l *loader) loadAWS(c *Config) {
 		l.fail("database", "maxStorageGb %d is below storageGb %d", db.MaxStorageGB, db.StorageGB)
 	}
 	for role, v := range c.Volumes.Roles() {
-		if !validVolumeType[v.Type] {
-			l.fail("volumes", "%s.type %q is not an EBS volume type (gp3, gp2, io1, io2, st1, sc1)", jsonRole(role), v.Type)
+		minGB, ok := limits.VolumeTypeMinGB[v.Type]
+		if !ok {
+			l.fail("volumes", "%s.type %q is not one of the EBS volume types %s", jsonRole(role), v.Type,
+				strings.Join(limits.VolumeTypes(), ", "))
+		} else if v.SizeGB < minGB {
+			l.fail("volumes", "%s.sizeGb %d: a %s volume is at least %d GB", jsonRole(role), v.SizeGB, v.Type, minGB)
 		}
+	}
+	// The stack's name goes into its AWS resources' names; the filestore bucket's is the tightest.
+	if !awsStackNameRe.MatchString(c.Stack) || len(limits.FilestoreBucketPrefix(c.Stack)) > limits.MaxBucketPrefixLength {
+		l.fail("target", "stack name %q cannot name AWS resources (the filestore bucket %s-...): lowercase letters, digits "+
+			"and '-', at most %d characters", c.Stack, limits.FilestoreBucketPrefix(c.Stack),
+			limits.MaxBucketPrefixLength-len(limits.FilestoreBucketPrefix("")))
 	}
 }
 
@@ -512,8 +527,9 @@ func (l *loader) loadDatabase(c *Config) {
 	if !pgVersionRe.MatchString(db.EngineVersion) {
 		l.fail("database", "engineVersion %q is not a supported Postgres version (13 to 17)", db.EngineVersion)
 	}
-	if d := *db.BackupRetentionDays; d < 0 || d > 35 {
-		l.fail("database", "backupRetentionDays %d must be between 0 and 35", d)
+	if d := *db.BackupRetentionDays; d < limits.MinBackupRetentionDays || d > limits.MaxBackupRetentionDays {
+		l.fail("database", "backupRetentionDays %d must be between %d and %d (0 would turn automated backups off)", d,
+			limits.MinBackupRetentionDays, limits.MaxBackupRetentionDays)
 	}
 	if !dbIdentifierRe.MatchString(db.Name) {
 		l.fail("database", "name %q must start with a letter and hold only a-z, 0-9, _", db.Name)
@@ -632,7 +648,8 @@ func (l *loader) loadQA(c *Config) {
 	c.Database.FinalSnapshot = false
 	c.Database.MultiAZ = false
 	for _, v := range []*Volume{&c.Volumes.Kafka, &c.Volumes.ElasticsearchData, &c.Volumes.ElasticsearchMaster, &c.Volumes.Zookeeper} {
-		v.SizeGB = min(v.SizeGB, qa.VolumeSizeGB)
+		// Small, but never below what the volume type allows (st1 and sc1 start at 125 GB).
+		v.SizeGB = min(v.SizeGB, max(qa.VolumeSizeGB, limits.VolumeTypeMinGB[v.Type]))
 	}
 	if c.Tags == nil {
 		c.Tags = map[string]string{}

@@ -9,7 +9,11 @@ import (
 	"testing"
 )
 
-func awsBase() map[string]string { return map[string]string{"digit:target": "aws"} }
+// awsBase is the smallest valid aws config: the API endpoint is public by default, and who may reach it has no
+// default.
+func awsBase() map[string]string {
+	return map[string]string{"digit:target": "aws", "digit:endpointAccess": `{"publicCidrs":["203.0.113.0/24"]}`}
+}
 
 func existingBase() map[string]string {
 	return map[string]string{
@@ -150,6 +154,11 @@ func TestMalformedConfigs(t *testing.T) {
 		{"volume size", awsBase, map[string]string{"digit:volumes": `{"elasticsearchData":{"sizeGb":0}}`}, nil, []string{"digit:volumes", "elasticsearchData.sizeGb 0"}},
 		{"volume role unknown", awsBase, map[string]string{"digit:volumes": `{"kafak":{"sizeGb":10}}`}, nil, []string{"digit:volumes", `unknown role "kafak"`}},
 		{"volume type", awsBase, map[string]string{"digit:volumes": `{"zookeeper":{"type":"ssd"}}`}, nil, []string{"digit:volumes", `zookeeper.type "ssd"`}},
+		// Accepted here once, refused by a component after other resources were registered (issue 10):
+		{"volume type needing iops", awsBase, map[string]string{"digit:volumes": `{"kafka":{"type":"io2"}}`}, nil, []string{"digit:volumes", `kafka.type "io2" is not one of the EBS volume types gp3, gp2, st1, sc1`}},
+		{"st1 too small", awsBase, map[string]string{"digit:volumes": `{"elasticsearchData":{"type":"st1","sizeGb":100}}`}, nil, []string{"digit:volumes", "elasticsearchData.sizeGb 100: a st1 volume is at least 125 GB"}},
+		{"no backups", awsBase, map[string]string{"digit:database": `{"backupRetentionDays":0}`}, nil, []string{"digit:database", "backupRetentionDays 0 must be between 1 and 35", "turn automated backups off"}},
+		{"public API open to nobody", awsBase, map[string]string{"digit:endpointAccess": `{"private":true}`}, nil, []string{"digit:endpointAccess", "publicCidrs is empty", "0.0.0.0/0"}},
 		{"volume typo field", awsBase, map[string]string{"digit:volumes": `{"kafka":{"size":10}}`}, nil, []string{"digit:volumes", "kafka", `unknown field "size"`}},
 		{"ecr repo name", awsBase, map[string]string{"digit:registry": `{"repositories":["EgovIO/User"]}`}, nil, []string{"digit:registry", `"EgovIO/User"`}},
 		{"mirror without repos", awsBase, map[string]string{"digit:registry": `{"mirror":true}`}, nil, []string{"digit:registry", "mirror is true"}},
@@ -197,6 +206,27 @@ func TestMalformedConfigs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The stack's name goes into its AWS resource names: one they cannot hold is refused by the config, naming it.
+func TestAWSStackNamesThatCannotNameResources(t *testing.T) {
+	for stack, want := range map[string]string{
+		"Prod":                   `stack name "Prod" cannot name AWS resources`,
+		"prod-ap-south-1-team-a": "at most 21 characters",
+		"prod_1":                 "lowercase letters, digits and '-'",
+	} {
+		values := awsBase()
+		values["digit:secrets"] = testServiceSecrets("aws")
+		_, err := Load(MapSource{Values: values, Secrets: []string{"digit:secrets"}}, "digit", stack)
+		if err == nil || !strings.Contains(err.Error(), "digit:target: "+`stack name "`+stack) || !strings.Contains(err.Error(), want) {
+			t.Errorf("stack %s: expected the stack name refused saying %q; got %v", stack, want, err)
+		}
+	}
+	values := awsBase()
+	values["digit:secrets"] = testServiceSecrets("aws")
+	if _, err := Load(MapSource{Values: values, Secrets: []string{"digit:secrets"}}, "digit", "prod-ap-south-1-team"); err != nil {
+		t.Errorf("a 21-character stack name fits: %v", err)
 	}
 }
 

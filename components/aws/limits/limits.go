@@ -1,0 +1,50 @@
+// Package limits holds what AWS accepts that both the config loader and the AWS components check, so that nothing
+// the config accepts is refused by a component after other resources were registered. It imports no SDK: the
+// config package reads it without compiling the AWS provider's.
+package limits
+
+import (
+	"regexp"
+	"sort"
+)
+
+// VolumeTypeMinGB is each EBS volume type the backbone's disks may use and its smallest size. io1 and io2 are left
+// out: they need provisioned IOPS, which the config has no field for.
+var VolumeTypeMinGB = map[string]int{"gp3": 1, "gp2": 1, "st1": 125, "sc1": 125}
+
+// MaxVolumeGB is the largest EBS volume of these types.
+const MaxVolumeGB = 16384
+
+// VolumeTypes lists VolumeTypeMinGB's types, in the order error messages show them.
+func VolumeTypes() []string {
+	out := make([]string, 0, len(VolumeTypeMinGB))
+	for t := range VolumeTypeMinGB {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if VolumeTypeMinGB[out[i]] != VolumeTypeMinGB[out[j]] {
+			return VolumeTypeMinGB[out[i]] < VolumeTypeMinGB[out[j]]
+		}
+		return out[i] > out[j] // gp3 before gp2, st1 before sc1
+	})
+	return out
+}
+
+// Automated RDS backups are kept this many days; 0 would turn them off (and point-in-time recovery with them).
+const (
+	MinBackupRetentionDays = 1
+	MaxBackupRetentionDays = 35
+)
+
+// MaxBucketPrefixLength bounds an S3 bucket name prefix: the provider appends a 26-character unique suffix to a
+// name of at most 63.
+const MaxBucketPrefixLength = 37
+
+// BucketPrefixPattern is an S3 bucket name prefix of at most MaxBucketPrefixLength characters.
+var BucketPrefixPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,36}$`)
+
+// ResourceName is the name the stack's AWS resources are derived from (the EKS cluster, the VPC, ...).
+func ResourceName(stack string) string { return "digit-" + stack }
+
+// FilestoreBucketPrefix is the prefix of the stack's filestore bucket.
+func FilestoreBucketPrefix(stack string) string { return ResourceName(stack) + "-filestore" }
