@@ -64,25 +64,12 @@ func ListStacks(ctx context.Context, o Options, match func(stack string) bool) (
 		return nil, fmt.Errorf("runner: state dir: %w", err)
 	}
 	defer os.RemoveAll(work)
-	env := Env(r.StateDir)
-	if r.Backend != "" {
-		env["PULUMI_BACKEND_URL"] = r.Backend
-	}
-	if r.Passphrase != "" {
-		env[PassphraseEnv] = r.Passphrase
-	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: r.pulumiRoot})
+	_, wsOpts, err := r.workspace(work)
 	if err != nil {
-		return nil, fmt.Errorf("runner: pulumi CLI: %w", err)
+		return nil, err
 	}
-	ws, err := auto.NewLocalWorkspace(ctx,
-		auto.WorkDir(work),
-		auto.Project(workspace.Project{Name: ProjectName, Runtime: workspace.NewProjectRuntimeInfo("go", nil)}),
-		auto.PulumiHome(env["PULUMI_HOME"]),
-		auto.EnvVars(env),
-		auto.SecretsProvider("passphrase"),
-		auto.Pulumi(cmd),
-	)
+	ws, err := auto.NewLocalWorkspace(ctx, append(wsOpts,
+		auto.Project(workspace.Project{Name: ProjectName, Runtime: workspace.NewProjectRuntimeInfo("go", nil)}))...)
 	if err != nil {
 		return nil, fmt.Errorf("runner: workspace: %s", conciseError(err))
 	}

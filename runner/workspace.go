@@ -124,24 +124,11 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 		return nil, fmt.Errorf("runner: %w", err)
 	}
 
-	env := Env(r.StateDir)
-	if r.Backend != "" {
-		env["PULUMI_BACKEND_URL"] = r.Backend
-	}
-	if r.Passphrase != "" {
-		env[PassphraseEnv] = r.Passphrase
-	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: r.pulumiRoot})
+	env, wsOpts, err := r.workspace(work)
 	if err != nil {
-		return nil, fmt.Errorf("runner: pulumi CLI: %w", err)
+		return nil, err
 	}
-	stack, err := auto.UpsertStackInlineSource(ctx, r.Stack, ProjectName, r.Program,
-		auto.WorkDir(work),
-		auto.PulumiHome(env["PULUMI_HOME"]),
-		auto.EnvVars(env),
-		auto.SecretsProvider("passphrase"),
-		auto.Pulumi(cmd),
-	)
+	stack, err := auto.UpsertStackInlineSource(ctx, r.Stack, ProjectName, r.Program, wsOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("runner: selecting stack %s: %s", r.Stack, conciseError(err))
 	}
@@ -168,6 +155,29 @@ func open(ctx context.Context, o Options, program bool, operation string) (s *se
 		}
 	}
 	return s, nil
+}
+
+// workspace is the environment every pulumi command of the run gets (the state dir's, its backend, the
+// passphrase) and the workspace options of a workspace in dir.
+func (r *resolved) workspace(dir string) (map[string]string, []auto.LocalWorkspaceOption, error) {
+	env := Env(r.StateDir)
+	if r.Backend != "" {
+		env["PULUMI_BACKEND_URL"] = r.Backend
+	}
+	if r.Passphrase != "" {
+		env[PassphraseEnv] = r.Passphrase
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: r.pulumiRoot})
+	if err != nil {
+		return nil, nil, fmt.Errorf("runner: pulumi CLI: %w", err)
+	}
+	return env, []auto.LocalWorkspaceOption{
+		auto.WorkDir(dir),
+		auto.PulumiHome(env["PULUMI_HOME"]),
+		auto.EnvVars(env),
+		auto.SecretsProvider("passphrase"),
+		auto.Pulumi(cmd),
+	}, nil
 }
 
 // copySettings copies Pulumi.yaml and Pulumi.<from>.yaml from the checkout into the workspace as

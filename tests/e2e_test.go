@@ -141,14 +141,8 @@ func newSuite(t *testing.T) *suite {
 	}
 	src.Values["digit:database"] = s.dbJSON
 	s.catJSON = src.Values["digit:catalogue"]
-	secrets, err := config.GenerateStackSecrets(src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(secrets)
-	s.secretsJSON = string(b)
-	src.Values["digit:secrets"] = s.secretsJSON
-	src.Secrets = append(src.Secrets, "digit:secrets")
+	src = withSecrets(t, src)
+	s.secretsJSON = src.Values["digit:secrets"]
 	cfg, err := config.Load(src, runner.ProjectName, stackName)
 	if err != nil {
 		t.Fatalf("Pulumi.%s.yaml does not load: %v", stackName, err)

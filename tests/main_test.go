@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/digit-iac/digit/stacks/config"
 )
 
 // env is what TestMain established for the tests; problem says why they cannot run.
@@ -212,6 +215,29 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// generatedSecrets returns digit:secrets for a stack's settings as `make up` makes them (hack/localsecrets):
+// every required key of the Secrets its enabled services read, random.
+func generatedSecrets(t *testing.T, src config.MapSource) string {
+	t.Helper()
+	secrets, err := config.GenerateStackSecrets(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// withSecrets adds generated digit:secrets to a stack's settings.
+func withSecrets(t *testing.T, src config.MapSource) config.MapSource {
+	t.Helper()
+	src.Values["digit:secrets"] = generatedSecrets(t, src)
+	src.Secrets = append(src.Secrets, "digit:secrets")
+	return src
 }
 
 // digitBin is cmd/digit, built once per test binary by digitBinary.

@@ -199,17 +199,11 @@ func qaSettings(t *testing.T) (db, cat, secrets string) {
 	src.Values["digit:database"] = s.dbJSON
 	src.Values["digit:catalogue"] = string(b)
 	src.Values["digit:qa"] = "x"
-	generated, err := config.GenerateStackSecrets(src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec, _ := json.Marshal(generated)
-	src.Values["digit:secrets"] = string(sec)
-	src.Secrets = append(src.Secrets, "digit:secrets")
+	src = withSecrets(t, src)
 	if _, err := config.Load(src, runner.ProjectName, qa.StackName("x")); err != nil {
 		t.Fatalf("the QA stacks' config does not load: %v", err)
 	}
-	return s.dbJSON, string(b), string(sec)
+	return s.dbJSON, string(b), src.Values["digit:secrets"]
 }
 
 func qaPulumiEnv(state string) []string {

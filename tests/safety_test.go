@@ -278,18 +278,10 @@ func TestCloudStackNeedsAnExplicitBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets, err := config.GenerateStackSecrets(src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(secrets)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var progress bytes.Buffer
 	opts := runner.Options{
 		Stack: "dev", ProjectDir: env.repo, StateDir: t.TempDir(), Passphrase: testPassphrase,
-		SecretConfig: map[string]string{"digit:secrets": string(b)}, Out: &progress,
+		SecretConfig: map[string]string{"digit:secrets": generatedSecrets(t, src)}, Out: &progress,
 	}
 	_, err = runner.Preview(ctx, opts)
 	if err == nil || !strings.Contains(err.Error(), "stack dev holds cloud resources") || !strings.Contains(err.Error(), "--backend") {

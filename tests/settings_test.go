@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,13 +23,7 @@ func TestLocalSettingsLoadAndFit(t *testing.T) {
 	if _, err := config.Load(src, "digit", "local"); err == nil || !strings.Contains(err.Error(), "digit:secrets: egov-enc-service key master.password is required") {
 		t.Fatalf("expected Pulumi.local.yaml without digit:secrets to ask for the enc-service master key; got %v", err)
 	}
-	generated, err := config.GenerateStackSecrets(src, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(generated)
-	src.Values["digit:secrets"] = string(b)
-	src.Secrets = append(src.Secrets, "digit:secrets")
+	src = withSecrets(t, src)
 	cfg, err := config.Load(src, "digit", "local")
 	if err != nil {
 		t.Fatalf("expected Pulumi.local.yaml to load: %v", err)
