@@ -335,22 +335,41 @@ func Parse(yamlBytes []byte) (*Catalogue, error) {
 
 // workloads lists the workloads of a module's section, for the capacity check and image listings.
 func (c *Catalogue) workloads(module string) []Workload {
+	ptrs := c.sectionWorkloadsOf(module)
+	out := make([]Workload, len(ptrs))
+	for i, w := range ptrs {
+		out[i] = *w
+	}
+	return out
+}
+
+// sectionWorkloadsOf points at the workloads of a module's section, for reading or changing them in place.
+func (c *Catalogue) sectionWorkloadsOf(module string) []*Workload {
 	switch module {
 	case ModuleBackbone:
-		b := c.Backbone
-		return []Workload{b.Zookeeper, b.Kafka.Workload, b.ElasticsearchMaster, b.ElasticsearchData, b.Redis,
-			b.KafkaConnect, b.Kibana, b.Curator.Workload}
+		b := &c.Backbone
+		return []*Workload{&b.Zookeeper, &b.Kafka.Workload, &b.ElasticsearchMaster, &b.ElasticsearchData, &b.Redis,
+			&b.KafkaConnect, &b.Kibana, &b.Curator.Workload}
 	case ModuleGateway:
-		g := c.Gateway
-		return []Workload{g.IngressNginx, g.CertManager.Controller, g.CertManager.Webhook, g.CertManager.CAInjector}
+		g := &c.Gateway
+		return []*Workload{&g.IngressNginx, &g.CertManager.Controller, &g.CertManager.Webhook, &g.CertManager.CAInjector}
 	case ModuleLogging:
-		return []Workload{c.Logging.FluentBit}
+		return []*Workload{&c.Logging.FluentBit}
 	case ModuleMonitoring:
-		return []Workload{c.Monitoring.Prometheus}
+		return []*Workload{&c.Monitoring.Prometheus}
 	case ModuleTracing:
-		return []Workload{c.Tracing.Jaeger}
+		return []*Workload{&c.Tracing.Jaeger}
 	}
 	return nil
+}
+
+// sectionWorkloads points at the workloads of every section.
+func (c *Catalogue) sectionWorkloads() []*Workload {
+	var out []*Workload
+	for _, m := range sectionModules {
+		out = append(out, c.sectionWorkloadsOf(m)...)
+	}
+	return out
 }
 
 // sectionModules are the modules that own a section, in the order errors mention them.

@@ -69,7 +69,7 @@ func (r *Resolved) Namespaces() []string {
 	for _, m := range r.cat.Modules {
 		set[m.Namespace] = true
 	}
-	for _, w := range r.cat.clone().sectionWorkloads() {
+	for _, w := range r.cat.sectionWorkloads() { // read only
 		set[w.Namespace] = true
 	}
 	out := make([]string, 0, len(set))
@@ -82,18 +82,6 @@ func (r *Resolved) Namespaces() []string {
 
 // namePrefixRe is a prefix that keeps a DNS label a DNS label.
 var namePrefixRe = regexp.MustCompile(`^[a-z][-a-z0-9]*$`)
-
-// sectionWorkloads are pointers to every workload of the catalogue's sections, for changing them in place.
-func (c *Catalogue) sectionWorkloads() []*Workload {
-	b := &c.Backbone
-	return []*Workload{
-		&b.Kafka.Workload, &b.Zookeeper, &b.ElasticsearchData, &b.ElasticsearchMaster, &b.Redis, &b.KafkaConnect,
-		&b.Kibana, &b.Curator.Workload,
-		&c.Gateway.IngressNginx, &c.Gateway.CertManager.Controller, &c.Gateway.CertManager.Webhook,
-		&c.Gateway.CertManager.CAInjector,
-		&c.Logging.FluentBit, &c.Monitoring.Prometheus, &c.Tracing.Jaeger,
-	}
-}
 
 // hostRewriter returns a function that moves every host of the form <label>.<namespace> in a string into
 // <prefix><namespace>, when <namespace> is one of namespaces and is followed by the end of the host (':', '/',

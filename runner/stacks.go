@@ -3,8 +3,10 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,12 +18,7 @@ import (
 
 // setTags sets Options.Tags on the session's stack, in key order.
 func (s *session) setTags(ctx context.Context) error {
-	keys := make([]string, 0, len(s.opts.Tags))
-	for k := range s.opts.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.opts.Tags)) {
 		if err := s.stack.SetTag(ctx, k, s.opts.Tags[k]); err != nil {
 			return fmt.Errorf("runner: setting stack tag %s: %s", k, conciseError(err))
 		}

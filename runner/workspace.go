@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -275,12 +276,7 @@ func (s *session) applyConfig(ctx context.Context) error {
 	// Options.Config is in the copy already (copySettings).
 	// Secrets go through stdin, one key at a time: `config set-all` would put them on a command line, readable
 	// by anyone who lists processes.
-	keys := make([]string, 0, len(s.opts.secrets))
-	for k := range s.opts.secrets {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.opts.secrets)) {
 		_, stderr, _, err := s.stack.Workspace().PulumiCommand().Run(ctx, s.workDir,
 			strings.NewReader(s.opts.secrets[k]), nil, nil, s.envList(),
 			"config", "set", "--stack", s.opts.Stack, "--secret", "--raw", "--", k)

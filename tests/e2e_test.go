@@ -228,9 +228,12 @@ func merge(a, b map[string]any) map[string]any {
 }
 
 // pulumiEnv is the environment of the plain pulumi CLI on the runner's file backend.
-func (s *suite) pulumiEnv() []string {
+func (s *suite) pulumiEnv() []string { return pulumiEnv(s.stateDir) }
+
+// pulumiEnv is the environment of the plain pulumi CLI on the file backend of a runner's state dir.
+func pulumiEnv(stateDir string) []string {
 	e := os.Environ()
-	for k, v := range runner.Env(s.stateDir) {
+	for k, v := range runner.Env(stateDir) {
 		e = append(e, k+"="+v)
 	}
 	return append(e, runner.PassphraseEnv+"="+testPassphrase)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -142,13 +143,7 @@ func TestQAStacksShareOneCluster(t *testing.T) {
 
 	// qa2's record says it expired: the tag, as time would leave it.
 	past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
-	tag := exec.Command("pulumi", "stack", "tag", "set", "--stack", qa.StackName("qa2"), qa.TagExpires, past, "--non-interactive")
-	tag.Dir = t.TempDir()
-	mustWrite(t, filepath.Join(tag.Dir, "Pulumi.yaml"), []byte("name: digit\nruntime: go\n"))
-	tag.Env = qaPulumiEnv(r.state)
-	if b, err := tag.CombinedOutput(); err != nil {
-		t.Fatalf("setting qa2's expiry: %v\n%s", err, b)
-	}
+	r.pulumi("stack", "tag", "set", "--stack", qa.StackName("qa2"), qa.TagExpires, past)
 	// gc (which must take qa2 alone) and a destroy of qa1 at once: two runners, on two stacks.
 	var gcOut string
 	var gcErr, destroyErr error
@@ -206,12 +201,30 @@ func qaSettings(t *testing.T) (db, cat, secrets string) {
 	return s.dbJSON, string(b), src.Values["digit:secrets"]
 }
 
-func qaPulumiEnv(state string) []string {
-	e := os.Environ()
-	for k, v := range runner.Env(state) {
-		e = append(e, k+"="+v)
+// pulumi runs the plain pulumi CLI on the QA stacks' backend, in a project of the program's name, and returns its
+// output; a failure fails the test.
+func (r *qaRun) pulumi(args ...string) []byte {
+	r.t.Helper()
+	cmd := exec.Command("pulumi", append(args, "--non-interactive")...)
+	cmd.Dir = r.t.TempDir()
+	mustWrite(r.t, filepath.Join(cmd.Dir, "Pulumi.yaml"), []byte("name: digit\nruntime: go\n"))
+	cmd.Env = pulumiEnv(r.state)
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
-	return append(e, runner.PassphraseEnv+"="+testPassphrase)
+	return b
+}
+
+// named lists the cluster-scoped objects whose names hold the QA prefix p, as "<kind> <name>".
+func named[T any](kind string, items []T, meta func(T) metav1.ObjectMeta, p string) []string {
+	var out []string
+	for _, o := range items {
+		if m := meta(o); strings.Contains(m.Name, p) {
+			out = append(out, kind+" "+m.Name)
+		}
+	}
+	return out
 }
 
 // hasRow reports whether a line of a table starts with the first field and holds the others.
@@ -311,20 +324,12 @@ func (r *qaRun) gone(ctx context.Context, name string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, cr := range crs.Items {
-			if strings.Contains(cr.Name, p) {
-				left = append(left, "ClusterRole "+cr.Name)
-			}
-		}
+		left = append(left, named("ClusterRole", crs.Items, func(o rbacv1.ClusterRole) metav1.ObjectMeta { return o.ObjectMeta }, p)...)
 		crbs, err := r.kube.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, b := range crbs.Items {
-			if strings.Contains(b.Name, p) {
-				left = append(left, "ClusterRoleBinding "+b.Name)
-			}
-		}
+		left = append(left, named("ClusterRoleBinding", crbs.Items, func(o rbacv1.ClusterRoleBinding) metav1.ObjectMeta { return o.ObjectMeta }, p)...)
 		pvs, err := r.kube.CoreV1().PersistentVolumes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -342,14 +347,7 @@ func (r *qaRun) gone(ctx context.Context, name string) {
 	if len(left) > 0 {
 		t.Errorf("%s: left behind after its destroy: %v", name, left)
 	}
-	ls := exec.Command("pulumi", "stack", "ls", "--json", "--non-interactive")
-	ls.Dir = t.TempDir()
-	mustWrite(t, filepath.Join(ls.Dir, "Pulumi.yaml"), []byte("name: digit\nruntime: go\n"))
-	ls.Env = qaPulumiEnv(r.state)
-	b, err := ls.CombinedOutput()
-	if err != nil {
-		t.Fatalf("pulumi stack ls: %v\n%s", err, b)
-	}
+	b := r.pulumi("stack", "ls", "--json")
 	var stacks []struct{ Name string }
 	if err := json.Unmarshal(b, &stacks); err != nil {
 		t.Fatalf("pulumi stack ls: %v\n%s", err, b)
