@@ -12,7 +12,9 @@ import (
 	_ "embed"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"sync"
 )
 
 //go:embed default.yaml
@@ -313,6 +315,16 @@ var EgovConfigKeys = []string{
 
 // Default returns a fresh copy of the embedded default catalogue, parsed strictly and validated.
 func Default() (*Catalogue, error) {
+	c, err := parsedDefault()
+	if err != nil {
+		return nil, err
+	}
+	return deepCopy(c), nil
+}
+
+// parsedDefault parses and validates default.yaml once per process: the config loader reads the catalogue more than
+// once per stack, and parsing it is most of a config load (a test suite loads hundreds).
+var parsedDefault = sync.OnceValues(func() (*Catalogue, error) {
 	c, err := Parse(defaultYAML)
 	if err != nil {
 		return nil, fmt.Errorf("default.yaml: %w", err)
@@ -321,6 +333,57 @@ func Default() (*Catalogue, error) {
 		return nil, fmt.Errorf("default.yaml: %w", err)
 	}
 	return c, nil
+})
+
+// deepCopy copies a value decoded from the catalogue's YAML: pointers, slices, maps and structs are copied, so the
+// caller may change the result freely. Such values have exported fields only (the decoder could not fill others).
+func deepCopy[T any](v T) T {
+	return copyValue(reflect.ValueOf(v)).Interface().(T)
+}
+
+func copyValue(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return reflect.Zero(v.Type())
+		}
+		if v.Kind() == reflect.Interface {
+			out := reflect.New(v.Type()).Elem()
+			out.Set(copyValue(v.Elem()))
+			return out
+		}
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(copyValue(v.Elem()))
+		return p
+	case reflect.Slice:
+		if v.IsNil() {
+			return reflect.Zero(v.Type())
+		}
+		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			s.Index(i).Set(copyValue(v.Index(i)))
+		}
+		return s
+	case reflect.Map:
+		if v.IsNil() {
+			return reflect.Zero(v.Type())
+		}
+		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			m.SetMapIndex(it.Key(), copyValue(it.Value()))
+		}
+		return m
+	case reflect.Struct:
+		s := reflect.New(v.Type()).Elem()
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				panic(fmt.Sprintf("catalogue: deepCopy of %s: field %s is not exported", v.Type(), v.Type().Field(i).Name))
+			}
+			s.Field(i).Set(copyValue(v.Field(i)))
+		}
+		return s
+	}
+	return v
 }
 
 // Parse reads a catalogue in the format of default.yaml. Unknown keys and values of the wrong type are errors;

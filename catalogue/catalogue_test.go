@@ -382,3 +382,31 @@ func TestPinnedMigrationTagsStayWhenTheServiceTagMoves(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultIsAFreshCopy: Default parses default.yaml once per process and hands out copies, so what one caller
+// changes, down to a service's env, the next caller does not see.
+func TestDefaultIsAFreshCopy(t *testing.T) {
+	fresh, err := Parse(defaultYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := mustDefault(t)
+	if !reflect.DeepEqual(a, fresh) {
+		t.Fatal("Default() differs from a fresh parse of default.yaml")
+	}
+	for i := range a.Modules {
+		a.Modules[i].Name += "-changed"
+		for j := range a.Modules[i].Services {
+			s := &a.Modules[i].Services[j]
+			s.Name = "changed"
+			for k := range s.Env {
+				s.Env[k].Name = "changed"
+			}
+		}
+	}
+	a.Backbone.Kafka.Replicas++
+	b := mustDefault(t)
+	if !reflect.DeepEqual(b, fresh) {
+		t.Error("a change to one Default() result shows in the next")
+	}
+}

@@ -36,6 +36,12 @@ func TestContainsHostMatchesWholeHostNames(t *testing.T) {
 		"x.redis.backbone":                   false,
 		"redis.backbonex, redis.backbone:80": true,
 		"":                                   false,
+		// A name character at either end makes it another host; the edges of each character range count.
+		"0redis.backbone": false, "9redis.backbone": false, "aredis.backbone": false, "zredis.backbone": false,
+		"Aredis.backbone": false, "Zredis.backbone": false, "redis.backbone0": false, "redis.backbone9": false,
+		"redis.backbonea": false, "redis.backbonez": false, "redis.backboneA": false, "redis.backboneZ": false,
+		"/redis.backbone": true, ":redis.backbone": true, "@redis.backbone": true, "[redis.backbone": true,
+		"`redis.backbone": true, "{redis.backbone": true,
 	} {
 		if got := containsHost(v, "redis.backbone"); got != want {
 			t.Errorf("containsHost(%q, redis.backbone) = %v; want %v", v, got, want)

@@ -90,6 +90,15 @@ func TestSnapshotNameIsAValidIdentifier(t *testing.T) {
 		"1db":                    "",
 		"--":                     "",
 		strings.Repeat("a", 250): strings.Repeat("a", 240) + "-final",
+		strings.Repeat("a", 240): strings.Repeat("a", 240) + "-final",
+		// The edges of the letter and digit ranges are kept; the characters beside them are separators.
+		"az09":  "az09-final",
+		"a/b:c": "a-b-c-final",
+		"a@b[c": "a-b-c-final",
+		"a`b{c": "a-b-c-final",
+		"z1":    "z1-final",
+		"9a":    "",
+		"{a":    "a-final",
 	} {
 		if got := snapshotName(in); got != want {
 			t.Errorf("snapshotName(%q) = %q, want %q", in, got, want)

@@ -363,6 +363,7 @@ func TestClusterArgErrors(t *testing.T) {
 		{"DiskSizeGB", func(a *ClusterArgs) { a.DiskSizeGB = 10 }},
 		{"PublicAccessCidrs", func(a *ClusterArgs) { a.PublicAccessCidrs = nil }},
 		{"PublicAccessCidrs", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"203.0.113.5/24"} }},
+		{"PublicAccessCidrs", func(a *ClusterArgs) { a.PublicAccessCidrs = []string{"2001:db8::/32"} }},
 		{"EndpointPublicAccess", func(a *ClusterArgs) {
 			a.EndpointPublicAccess, a.EndpointPrivateAccess = ptr(false), ptr(false)
 		}},

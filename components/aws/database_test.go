@@ -4,8 +4,10 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
@@ -307,5 +309,28 @@ func TestDatabaseArgErrors(t *testing.T) {
 				return err
 			})
 		})
+	}
+}
+
+// TestDatabaseManagedSecretWithoutPasswordFails: an RDS master user secret whose JSON holds no password (or no JSON)
+// fails the deployment naming the database, without quoting the secret.
+func TestDatabaseManagedSecretWithoutPasswordFails(t *testing.T) {
+	for _, secretString := range []string{`{"username":"egov"}`, `not json {"password":"leak"}`} {
+		m := awstest.New()
+		m.Invokes["aws:secretsmanager/getSecretVersion:getSecretVersion"] = func(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+			return resource.PropertyMap{"secretString": resource.NewProperty(secretString)}, nil
+		}
+		err := m.Run(func(ctx *pulumi.Context) error {
+			db, err := NewDatabase(ctx, "db", dbArgs())
+			if err != nil {
+				return err
+			}
+			ctx.Export("password", db.Password)
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), `digit:aws:Database "db": the RDS master user secret holds no password field`) ||
+			strings.Contains(err.Error(), "leak") {
+			t.Errorf("secret %q: got %v, want the no-password error, the secret not quoted", secretString, err)
+		}
 	}
 }

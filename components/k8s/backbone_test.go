@@ -305,3 +305,78 @@ func TestBackboneValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestBackboneBounds: values at their bounds are accepted; a disabled store does not stop the checks of the
+// others; disks for a disabled store are refused naming it.
+func TestBackboneBounds(t *testing.T) {
+	run := func(a *BackboneArgs) func(ctx *pulumi.Context) error {
+		return func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err }
+	}
+	accepted := []struct {
+		name   string
+		mutate func(*BackboneArgs)
+	}{
+		{"one partition, replication 1", func(a *BackboneArgs) { a.KafkaTopics = KafkaTopics{1, 1, 1} }},
+		{"retain one day", func(a *BackboneArgs) { a.Curator.RetainDays = 1 }},
+		{"disks of exactly the claim", func(a *BackboneArgs) {
+			for role := range a.Storage.Volumes {
+				for i := range a.Storage.Volumes[role] {
+					a.Storage.Volumes[role][i].SizeGB = 1
+				}
+			}
+			a.Kafka.VolumeSizeGB, a.Zookeeper.VolumeSizeGB, a.ElasticsearchData.VolumeSizeGB, a.ElasticsearchMaster.VolumeSizeGB = 1, 1, 1, 1
+		}},
+		{"no zones listed", func(a *BackboneArgs) { a.Zones = nil }},
+	}
+	for _, c := range accepted {
+		t.Run(c.name, func(t *testing.T) {
+			a := fullBackbone(StorageStatic)
+			c.mutate(a)
+			mustRun(t, run(a))
+		})
+	}
+	refused := []struct {
+		name   string
+		want   []string
+		mutate func(*BackboneArgs)
+	}{
+		{"zookeeper checked after disabled kafka", []string{"Zookeeper.Replicas:"}, func(a *BackboneArgs) {
+			a.Kafka.Enabled, a.KafkaConnect.Enabled = false, false
+			delete(a.Storage.Volumes, RoleKafka)
+			a.Zookeeper.Replicas = -1
+		}},
+		{"kafka-connect checked after disabled redis", []string{"KafkaConnect.Replicas:"}, func(a *BackboneArgs) {
+			a.Redis.Enabled = false
+			a.KafkaConnect.Replicas = -1
+		}},
+		{"disks of elasticsearch-master checked after disabled kafka", []string{"Storage.Volumes[elasticsearch-master]:", "2 volumes for 3"}, func(a *BackboneArgs) {
+			a.Kafka.Enabled, a.KafkaConnect.Enabled = false, false
+			delete(a.Storage.Volumes, RoleKafka)
+			a.Storage.Volumes[RoleElasticsearchMaster] = a.Storage.Volumes[RoleElasticsearchMaster][:2]
+		}},
+	}
+	for _, role := range []string{RoleZookeeper, RoleElasticsearchData, RoleElasticsearchMaster} {
+		refused = append(refused, struct {
+			name   string
+			want   []string
+			mutate func(*BackboneArgs)
+		}{"disks of disabled " + role, []string{"Storage.Volumes[" + role + "]:", "role " + role + " is not enabled"}, func(a *BackboneArgs) {
+			switch role {
+			case RoleZookeeper:
+				a.Kafka.Enabled, a.KafkaConnect.Enabled, a.Zookeeper.Enabled = false, false, false
+				delete(a.Storage.Volumes, RoleKafka)
+			case RoleElasticsearchData:
+				a.ElasticsearchData.Enabled = false
+			case RoleElasticsearchMaster:
+				a.ElasticsearchMaster.Enabled = false
+			}
+		}})
+	}
+	for _, c := range refused {
+		t.Run(c.name, func(t *testing.T) {
+			a := fullBackbone(StorageStatic)
+			c.mutate(a)
+			expectArgsError(t, run(a), c.want...)
+		})
+	}
+}

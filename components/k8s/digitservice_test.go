@@ -388,3 +388,59 @@ func TestDigitServiceVersionOnlyOnTheDeployment(t *testing.T) {
 		}
 	}
 }
+
+// TestDigitServiceBounds: each bounded argument at its bound is accepted (Kubernetes accepts it too), one past it
+// is refused naming the field. Bounds as literals: a DNS-1035 label of 63, TCP ports, a startup budget of the probe
+// period (10 s) to an hour, autoscaling of 1 to 100 percent.
+func TestDigitServiceBounds(t *testing.T) {
+	long := func(n int) string { return "a" + strings.Repeat("b", n-1) }
+	cases := []struct {
+		name   string
+		mutate func(*DigitServiceArgs)
+		field  string // "" accepted
+	}{
+		{"name of 63", func(a *DigitServiceArgs) { a.Name = long(63) }, ""},
+		{"name of 64", func(a *DigitServiceArgs) { a.Name = long(64) }, "Name"},
+		{"port 1", func(a *DigitServiceArgs) { a.Port = 1 }, ""},
+		{"port 65535", func(a *DigitServiceArgs) { a.Port = 65535 }, ""},
+		{"port -1", func(a *DigitServiceArgs) { a.Port = -1 }, "Port"},
+		{"startup 10 s", func(a *DigitServiceArgs) { a.StartupSeconds = 10 }, ""},
+		{"startup an hour", func(a *DigitServiceArgs) { a.StartupSeconds = 3600 }, ""},
+		{"startup 9 s", func(a *DigitServiceArgs) { a.StartupSeconds = 9 }, "StartupSeconds"},
+		{"startup an hour and a second", func(a *DigitServiceArgs) { a.StartupSeconds = 3601 }, "StartupSeconds"},
+		{"autoscaling 1 to 1 at 1%", func(a *DigitServiceArgs) { a.Autoscaling = &Autoscaling{Min: 1, Max: 1, TargetCPU: 1} }, ""},
+		{"autoscaling at 100%", func(a *DigitServiceArgs) { a.Autoscaling = &Autoscaling{Min: 1, Max: 2, TargetCPU: 100} }, ""},
+		{"autoscaling at -1%", func(a *DigitServiceArgs) { a.Autoscaling = &Autoscaling{Min: 1, Max: 2, TargetCPU: -1} }, "Autoscaling.TargetCPU"},
+		{"autoscaling min -1", func(a *DigitServiceArgs) { a.Autoscaling = &Autoscaling{Min: -1, Max: 2, TargetCPU: 50} }, "Autoscaling.Min"},
+		{"zuul port 1", func(a *DigitServiceArgs) { a.Ingress.ZuulPort = 1 }, ""},
+		{"zuul port 65535", func(a *DigitServiceArgs) { a.Ingress.ZuulPort = 65535 }, ""},
+		{"zuul port 65536", func(a *DigitServiceArgs) { a.Ingress.ZuulPort = 65536 }, "Ingress.ZuulPort"},
+		{"zuul port -1", func(a *DigitServiceArgs) { a.Ingress.ZuulPort = -1 }, "Ingress.ZuulPort"},
+		{"namespace of 63", func(a *DigitServiceArgs) { a.Namespace = long(63) }, ""},
+		{"namespace of 64", func(a *DigitServiceArgs) { a.Namespace = long(64) }, "Namespace"},
+		{"version of 63", func(a *DigitServiceArgs) { a.Version = long(63) }, ""},
+		{"version of 64", func(a *DigitServiceArgs) { a.Version = long(64) }, "Version"},
+		{"memory 0", func(a *DigitServiceArgs) { a.MemoryLimit = "0" }, "MemoryLimit"},
+		{"class name of 253", func(a *DigitServiceArgs) { a.Ingress.ClassName = long(253) }, ""},
+		{"class name of 254", func(a *DigitServiceArgs) { a.Ingress.ClassName = long(254) }, "Ingress.ClassName"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := userArgs()
+			c.mutate(a)
+			fn := func(ctx *pulumi.Context) error { _, err := NewDigitService(ctx, "egov-user", a); return err }
+			if c.field == "" {
+				mustRun(t, fn)
+				return
+			}
+			expectArgsError(t, fn, c.field+":")
+		})
+	}
+	// A limit that does not parse is reported once, not also as a request above it.
+	a := userArgs()
+	a.CPULimit = "lots"
+	m, err := run(t, func(ctx *pulumi.Context) error { _, err := NewDigitService(ctx, "egov-user", a); return err })
+	if err == nil || !strings.Contains(err.Error(), "CPULimit:") || strings.Contains(err.Error(), "exceeds") || len(m.All()) != 0 {
+		t.Errorf("CPULimit lots: got %v, want only the CPULimit error", err)
+	}
+}

@@ -160,3 +160,44 @@ func TestGatewayValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayReplicasAndServiceType: one controller replica gets neither a disruption budget (it would block every
+// node drain) nor a surge strategy; two get both. Only a LoadBalancer Service keeps the client address (Local).
+func TestGatewayReplicasAndServiceType(t *testing.T) {
+	for _, tc := range []struct {
+		replicas int
+		svcType  string
+		pdb      bool
+		policy   string
+	}{
+		{1, "NodePort", false, ""},
+		{2, "LoadBalancer", true, "Local"},
+	} {
+		m := mustRun(t, func(ctx *pulumi.Context) error {
+			_, err := NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Replicas: tc.replicas, ServiceType: tc.svcType})
+			return err
+		})
+		pdbs := m.ByType("kubernetes:policy/v1:PodDisruptionBudget")
+		dep := m.MustFind(t, tDeployment, "gw-ingress-nginx-controller")
+		strategy := dep.String("spec.strategy.type")
+		if (len(pdbs) == 1) != tc.pdb || (strategy == "RollingUpdate") != tc.pdb || (len(pdbs) > 1) {
+			t.Errorf("%d replicas: %d disruption budgets, strategy %q; want budget and surge %v", tc.replicas, len(pdbs), strategy, tc.pdb)
+		}
+		if tc.pdb && dep.Int("spec.strategy.rollingUpdate.maxUnavailable") != 0 {
+			t.Errorf("%d replicas: maxUnavailable %v, want 0", tc.replicas, dep.Get("spec.strategy.rollingUpdate"))
+		}
+		// A rule names resources only where it restricts to them: an empty list would grant nothing.
+		for _, role := range append(m.ByType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), m.ByType("kubernetes:rbac.authorization.k8s.io/v1:Role")...) {
+			for i := 0; i < role.Len("rules"); i++ {
+				if p := fmt.Sprintf("rules[%d].resourceNames", i); role.Has(p) && role.Len(p) == 0 {
+					t.Errorf("%s rule %d has an empty resourceNames", role.Name, i)
+				}
+			}
+		}
+		svc := m.MustFind(t, tService, "gw-ingress-nginx-controller")
+		if svc.String("spec.externalTrafficPolicy") != tc.policy || svc.String("spec.type") != tc.svcType {
+			t.Errorf("%s service: type %q, externalTrafficPolicy %q, want %q", tc.svcType, svc.String("spec.type"),
+				svc.String("spec.externalTrafficPolicy"), tc.policy)
+		}
+	}
+}

@@ -75,6 +75,24 @@ func TestInfraServicesAll(t *testing.T) {
 	if !pd.Has("spec.template.spec.volumes[name=data].emptyDir") {
 		t.Errorf("prometheus storage: %v", pd.Get("spec.template.spec.volumes"))
 	}
+	if svc := m.MustFind(t, tService, "infra-prometheus"); svc.Int("spec.ports[name=http].port") != 9090 {
+		t.Errorf("prometheus service: %v", svc.Get("spec"))
+	}
+	// Each add-on's ServiceAccount is bound to its own ClusterRole.
+	for _, sa := range []struct{ crb, role, sa, ns string }{
+		{"infra-fluent-bit-logging", "fluent-bit-logging", "fluent-bit", "logging"},
+		{"infra-prometheus-monitoring", "prometheus-monitoring", "prometheus", "monitoring"},
+	} {
+		b := m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", sa.crb)
+		if b.String("roleRef.name") != sa.role || b.String("subjects[0].name") != sa.sa || b.String("subjects[0].namespace") != sa.ns {
+			t.Errorf("%s binds %q to %s/%s, want %s to %s/%s", sa.crb, b.String("roleRef.name"), b.String("subjects[0].namespace"),
+				b.String("subjects[0].name"), sa.role, sa.ns, sa.sa)
+		}
+	}
+	// What waits for the add-ons waits for each workload.
+	if len(is.Ready) != 3 {
+		t.Errorf("%d workloads in Ready, want 3 (fluent-bit, prometheus, jaeger)", len(is.Ready))
+	}
 }
 
 // Turning one add-on off removes exactly its objects and nothing else.
@@ -149,4 +167,31 @@ func TestInfraServicesValidation(t *testing.T) {
 	a := infraArgs()
 	a.Logging = LoggingSpec{}
 	deployInfra(t, a)
+}
+
+// TestInfraServicesBounds: a port at either end of the range and one trace are accepted; past them refused.
+func TestInfraServicesBounds(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		mutate func(*InfraServicesArgs)
+		field  string
+	}{
+		{"es port 1", func(a *InfraServicesArgs) { a.Logging.ESPort = 1 }, ""},
+		{"es port 65535", func(a *InfraServicesArgs) { a.Logging.ESPort = 65535 }, ""},
+		{"es port 65536", func(a *InfraServicesArgs) { a.Logging.ESPort = 65536 }, "Logging.ESPort"},
+		{"es port -1", func(a *InfraServicesArgs) { a.Logging.ESPort = -1 }, "Logging.ESPort"},
+		{"one trace", func(a *InfraServicesArgs) { a.Tracing.MaxTraces = 1 }, ""},
+		{"no trace", func(a *InfraServicesArgs) { a.Tracing.MaxTraces = -1 }, "Tracing.MaxTraces"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := infraArgs()
+			c.mutate(&a)
+			fn := func(ctx *pulumi.Context) error { _, err := NewInfraServices(ctx, "infra", &a); return err }
+			if c.field == "" {
+				mustRun(t, fn)
+				return
+			}
+			expectArgsError(t, fn, c.field+":")
+		})
+	}
 }

@@ -16,6 +16,9 @@ func TestComputeLaysOutDisjointSubnetsInsideTheVPC(t *testing.T) {
 		"private0": "192.168.0.0/19", "private1": "192.168.32.0/19", "private2": "192.168.64.0/19",
 		"public0": "192.168.128.0/21", "public1": "192.168.136.0/21", "public2": "192.168.144.0/21",
 	}
+	if len(p.Private) != 3 || len(p.Public) != 3 {
+		t.Fatalf("3 zones gave %d private and %d public subnets, want 3 of each", len(p.Private), len(p.Public))
+	}
 	got := map[string]string{}
 	for i := range 3 {
 		got["private"+string(rune('0'+i))] = p.Private[i].String()
@@ -56,7 +59,7 @@ func TestComputeRejects(t *testing.T) {
 		zones int
 		want  string
 	}{
-		{"10.0.0.0/22", 3, "too small"},
+		{"10.0.0.0/22", 3, "10.0.0.0/22 is too small: private subnets would be /25, need /24 or larger (use a /21 or larger VPC)"},
 		{"10.0.0.1/16", 3, "host bits"},
 		{"fd00::/48", 3, "not an IPv4"},
 		{"10.0.0.0/16", 0, "between 1 and 4"},
@@ -69,5 +72,12 @@ func TestComputeRejects(t *testing.T) {
 	}
 	if _, err := Compute(netip.MustParsePrefix("10.0.0.0/21"), 4); err != nil {
 		t.Errorf("a /21 (the smallest documented) was rejected: %v", err)
+	}
+	// The bounds themselves are accepted: one zone, and MaxZones.
+	for _, zones := range []int{1, MaxZones} {
+		p, err := Compute(netip.MustParsePrefix("10.0.0.0/16"), zones)
+		if err != nil || len(p.Private) != zones {
+			t.Errorf("%d zones: got %d private subnets, err %v; want %d and no error", zones, len(p.Private), err, zones)
+		}
 	}
 }

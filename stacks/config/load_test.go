@@ -225,7 +225,7 @@ func TestAWSStackNamesThatCannotNameResources(t *testing.T) {
 	}
 	values := awsBase()
 	values["digit:secrets"] = testServiceSecrets("aws")
-	if _, err := Load(MapSource{Values: values, Secrets: []string{"digit:secrets"}}, "digit", "prod-ap-south-1-team"); err != nil {
+	if _, err := Load(MapSource{Values: values, Secrets: []string{"digit:secrets"}}, "digit", "prod-ap-south-1-teams"); err != nil {
 		t.Errorf("a 21-character stack name fits: %v", err)
 	}
 }

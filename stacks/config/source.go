@@ -3,8 +3,10 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -125,7 +127,8 @@ func StackFileSource(path string, secrets map[string]string) (MapSource, error) 
 		return MapSource{}, fmt.Errorf("%s: %w", path, err)
 	}
 	src := MapSource{Values: map[string]string{}}
-	for k, v := range f.Config {
+	for _, k := range slices.Sorted(maps.Keys(f.Config)) {
+		v := f.Config[k]
 		if !strings.Contains(k, ":") {
 			k = Namespace + ":" + k
 		}

@@ -34,7 +34,10 @@ func TestRecordsWithAWSAnswersAndHidesFixtures(t *testing.T) {
 		t.Errorf("options not recorded: parent %q (component %q) protect %v retain %v", s.Parent, c.URN, s.Protect,
 			s.RetainOnDelete)
 	}
-	if s.ID != "s-subnet-id" || s.Outputs["arn"].StringValue() == "" {
+	if c.ID != "" {
+		t.Errorf("the component got ID %q; components have none", c.ID)
+	}
+	if s.ID != "s-subnet-id" || !strings.HasPrefix(s.Outputs["arn"].StringValue(), "arn:aws:ec2:"+Region+":"+AccountID+":subnet/") {
 		t.Errorf("default outputs id %q arn %v", s.ID, s.Outputs["arn"])
 	}
 }
@@ -118,5 +121,53 @@ func TestSameLogicalNameDifferentTypesGetDistinctNamesAndIDs(t *testing.T) {
 	}
 	if got := m.MustFind(t, "aws:iam/role:Role", "r").Outputs["name"].StringValue(); got != "given" {
 		t.Errorf("a name input is the physical name: got %q", got)
+	}
+}
+
+// TestEKSClusterReferencesTheFixtures: the mocked pulumi-eks cluster answers with references to the stand-in
+// resources (its AWS cluster, security groups, OIDC provider), each of which answers with its own state.
+func TestEKSClusterReferencesTheFixtures(t *testing.T) {
+	m := New()
+	m.EKSClusterName = "digit-prod"
+	err := m.Run(func(ctx *pulumi.Context) error {
+		var cl pulumi.CustomResourceState
+		return ctx.RegisterResource("eks:index:Cluster", "eks", pulumi.Map{}, &cl)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := m.MustFind(t, "eks:index:Cluster", "eks").Outputs
+	core := outs["core"].ObjectValue()
+	for _, ref := range []struct {
+		what     string
+		v        resource.PropertyValue
+		role, id string
+	}{
+		{"eksCluster", outs["eksCluster"], "eks", "eks-cluster"},
+		{"nodeSecurityGroup", outs["nodeSecurityGroup"], "node-sg", NodeSecurityGroupID},
+		{"clusterSecurityGroup", outs["clusterSecurityGroup"], "cluster-sg", ControlPlaneSecurityGroupID},
+		{"core.cluster", core["cluster"], "eks", "eks-cluster"},
+		{"core.oidcProvider", core["oidcProvider"], "oidc", OidcProviderArn},
+	} {
+		if !ref.v.IsResourceReference() {
+			t.Errorf("%s is %v, want a resource reference", ref.what, ref.v)
+			continue
+		}
+		r := ref.v.ResourceReferenceValue()
+		if !strings.HasSuffix(string(r.URN), "::"+fixturePrefix+ref.role) || r.ID.StringValue() != ref.id {
+			t.Errorf("%s references %s (ID %v), want the %s fixture with ID %s", ref.what, r.URN, r.ID, ref.role, ref.id)
+		}
+	}
+	for _, f := range eksFixtures {
+		id, state, err := m.fixtureState(pulumi.MockResourceArgs{Name: fixturePrefix + f.role})
+		if err != nil || id != f.id {
+			t.Errorf("fixture %s answered ID %q (%v), want %q", f.role, id, err, f.id)
+		}
+		if f.role == "eks" && state["name"].StringValue() != "digit-prod" {
+			t.Errorf("the EKS fixture is named %v, want the configured digit-prod", state["name"])
+		}
+	}
+	if _, state, _ := New().fixtureState(pulumi.MockResourceArgs{Name: fixturePrefix + "eks"}); state["name"].StringValue() != "digit" {
+		t.Errorf("the EKS fixture of a default mock is named %v, want digit", state["name"])
 	}
 }

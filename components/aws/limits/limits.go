@@ -4,8 +4,10 @@
 package limits
 
 import (
+	"cmp"
 	"regexp"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // VolumeTypeMinGB is each EBS volume type the backbone's disks may use and its smallest size. io1 and io2 are left
@@ -21,11 +23,9 @@ func VolumeTypes() []string {
 	for t := range VolumeTypeMinGB {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if VolumeTypeMinGB[out[i]] != VolumeTypeMinGB[out[j]] {
-			return VolumeTypeMinGB[out[i]] < VolumeTypeMinGB[out[j]]
-		}
-		return out[i] > out[j] // gp3 before gp2, st1 before sc1
+	// Smallest minimum first; of equal minimums the newer type first (gp3 before gp2, st1 before sc1).
+	slices.SortFunc(out, func(a, b string) int {
+		return cmp.Or(cmp.Compare(VolumeTypeMinGB[a], VolumeTypeMinGB[b]), strings.Compare(b, a))
 	})
 	return out
 }

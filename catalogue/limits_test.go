@@ -1,0 +1,279 @@
+package catalogue
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCatalogueLimitsAreInclusive resolves catalogues with each bounded value at its bound (accepted: Kubernetes,
+// the JVM and Postgres accept it too) and just past it (refused, the entry named). The bounds are written out as
+// literals, so a changed constant or comparison in the validation shows.
+func TestCatalogueLimitsAreInclusive(t *testing.T) {
+	add := func(changes map[string]any) func(t *testing.T) string {
+		return func(t *testing.T) string { return addJSON(t, changes) }
+	}
+	frontend := func(configs map[string]any) func(t *testing.T) string {
+		return add(map[string]any{"kind": "frontend", "appType": "none", "module": "frontend", "heap": "",
+			"globalConfigs": configs})
+	}
+	long := func(n int) string { return strings.Repeat("a", n) }
+	redis := func(f func(w *Workload)) func(t *testing.T, c *Catalogue) {
+		return func(t *testing.T, c *Catalogue) { f(&c.Backbone.Redis) }
+	}
+	cases := []struct {
+		name   string
+		build  func(t *testing.T) string
+		mutate func(t *testing.T, c *Catalogue)
+		want   string // "" accepted, else a substring of the error
+	}{
+		{name: "service name of 63", build: add(map[string]any{"name": long(63)})},
+		{name: "service name of 64", build: add(map[string]any{"name": long(64)}), want: "name is not a Kubernetes object name"},
+		{name: "service name with capitals", build: add(map[string]any{"name": "My-Svc"}), want: "service My-Svc (module core): name is not a Kubernetes object name"},
+		{name: "service port 1", build: add(map[string]any{"port": 1})},
+		{name: "service port 65535", build: add(map[string]any{"port": 65535})},
+		{name: "service port 0", build: add(map[string]any{"port": 0}), want: "port 0 is out of range (allowed: 1..65535)"},
+		{name: "health path", build: add(map[string]any{"healthPath": "/my-svc/health"})},
+		{name: "health path without a slash", build: add(map[string]any{"healthPath": "health"}), want: `health path "health" must start with '/'`},
+		{name: "health path with a space", build: add(map[string]any{"healthPath": "/a b"}), want: `health path "/a b" must start with '/' and contain no spaces`},
+		{name: "schema table of 63", build: add(map[string]any{"migration": map[string]any{"image": "egovio/my-svc-db", "schemaTable": long(63)}})},
+		{name: "schema table of 64", build: add(map[string]any{"migration": map[string]any{"image": "egovio/my-svc-db", "schemaTable": long(64)}}), want: "migration schema table"},
+		{name: "global config of 2048", build: frontend(map[string]any{"STATE_LEVEL_TENANT_ID": long(2048)})},
+		{name: "global config of 2049", build: frontend(map[string]any{"STATE_LEVEL_TENANT_ID": long(2049)}), want: "globalConfigs STATE_LEVEL_TENANT_ID: the value may not contain"},
+		{name: "db connections 100", build: add(map[string]any{"dbConnections": 100})},
+		{name: "db connections 101", build: add(map[string]any{"dbConnections": 101}), want: "dbConnections 101 is out of range (allowed: 0..100"},
+		{name: "db connections -1", build: add(map[string]any{"dbConnections": -1}), want: "dbConnections -1 is out of range"},
+		{name: "replicas 0", build: add(map[string]any{"replicas": 0})},
+		{name: "replicas 50", build: add(map[string]any{"replicas": 50})},
+		{name: "memory 64Mi", build: add(map[string]any{"memoryLimit": "64Mi", "heap": ""})},
+		{name: "memory 64Gi", build: add(map[string]any{"memoryLimit": "64Gi"})},
+		{name: "cpu 16", build: add(map[string]any{"cpuRequest": "16"})},
+		{name: "cpu 16001m", build: add(map[string]any{"cpuRequest": "16001m"}), want: "cpu request 16001m is out of range (allowed: more than 0, at most 16)"},
+		{name: "cpu 0", build: add(map[string]any{"cpuRequest": "0"}), want: "cpu request 0 is out of range (allowed: more than 0"},
+		{name: "autoscaling 1 to 1 at 1%", build: add(map[string]any{"autoscaling": map[string]any{"min": 1, "max": 1, "targetCpu": 1}})},
+		{name: "autoscaling to 100 at 100%", build: add(map[string]any{"autoscaling": map[string]any{"min": 1, "max": 100, "targetCpu": 100}})},
+		{name: "autoscaling min above max", build: add(map[string]any{"autoscaling": map[string]any{"min": 3, "max": 2, "targetCpu": 80}}), want: "autoscaling min 3 is greater than max 2"},
+		{name: "autoscaling at 101%", build: add(map[string]any{"autoscaling": map[string]any{"min": 1, "max": 2, "targetCpu": 101}}), want: "autoscaling targetCpu 101 is out of range (allowed: 1..100"},
+		{name: "autoscaling at -1%", build: add(map[string]any{"autoscaling": map[string]any{"min": 1, "max": 2, "targetCpu": -1}}), want: "autoscaling targetCpu -1 is out of range"},
+		{name: "heap equal to the limit", build: add(map[string]any{"memoryLimit": "512Mi", "heap": "-Xms512m -Xmx512m"})},
+		{name: "heap above the limit", build: add(map[string]any{"memoryLimit": "512Mi", "heap": "-Xmx513m"}), want: "-Xmx (513Mi) is greater than the memory limit 512Mi"},
+		{name: "initial heap above the maximum", build: add(map[string]any{"memoryLimit": "512Mi", "heap": "-Xms257m -Xmx256m"}), want: "-Xms is greater than -Xmx"},
+
+		{name: "env value of 32 KiB", build: add(map[string]any{"env": []any{map[string]any{"name": "BIG", "value": long(32 * 1024)}}})},
+		{name: "env value of 32 KiB and a byte", build: add(map[string]any{"env": []any{map[string]any{"name": "BIG", "value": long(32*1024 + 1)}}}), want: "value is 32769 bytes (allowed: at most 32768)"},
+		{name: "env entry without a source", build: add(map[string]any{"env": []any{map[string]any{"name": "NONE"}}}), want: "(NONE): needs exactly one source (allowed: value, config, serviceHost, secret, fieldRef, checkout; found none)"},
+		{name: "env entry of two sources", build: add(map[string]any{"env": []any{map[string]any{"name": "TWO", "value": "x", "config": "db-host"}}}), want: "found value, config)"},
+		// Every bad entry is reported, not only the first.
+		{name: "two bad env entries", build: add(map[string]any{"env": []any{map[string]any{"name": "A"}, map[string]any{"name": "B", "fieldRef": "bogus"}}}), want: `(B): fieldRef "bogus" is not a downward-API field`},
+		{name: "remove then a bad entry", build: func(t *testing.T) string {
+			return `{"services": {"egov-user": {"env": [{"name": "` + firstEnv(t, "egov-user") + `", "remove": true}, {"name": "NO_SOURCE"}]}}}`
+		}, want: "(NO_SOURCE): needs exactly one source"},
+		{name: "remove the first entry", build: func(t *testing.T) string {
+			return `{"services": {"egov-user": {"env": [{"name": "` + firstEnv(t, "egov-user") + `", "remove": true}]}}}`
+		}},
+		{name: "empty checkout path", build: add(map[string]any{"gitSync": map[string]any{"repo": "egov-mdms-data"}, "env": []any{map[string]any{"name": "P", "checkout": map[string]any{"paths": []any{""}}}}}), want: `checkout path "" must be relative`},
+		{name: "absolute checkout path", build: add(map[string]any{"gitSync": map[string]any{"repo": "egov-mdms-data"}, "env": []any{map[string]any{"name": "P", "checkout": map[string]any{"paths": []any{"/data"}}}}}), want: `checkout path "/data" must be relative`},
+
+		{name: "secret name of 63", mutate: func(t *testing.T, c *Catalogue) {
+			c.Secrets = append(c.Secrets, Secret{Name: long(63), Keys: []SecretKey{{Key: "k", Description: "d"}}})
+		}},
+		{name: "secret name of 64", mutate: func(t *testing.T, c *Catalogue) { c.Secrets = append(c.Secrets, Secret{Name: long(64)}) }, want: "name \"" + long(64) + "\" is not a Kubernetes object name"},
+		{name: "unnamed secret", mutate: func(t *testing.T, c *Catalogue) { c.Secrets = append(c.Secrets, Secret{}) }, want: "]: name \"\" is not a Kubernetes object name"},
+		{name: "secret key of 253", mutate: func(t *testing.T, c *Catalogue) {
+			c.Secrets = append(c.Secrets, Secret{Name: "extra", Keys: []SecretKey{{Key: long(253), Description: "d"}}})
+		}},
+		{name: "secret key of 254", mutate: func(t *testing.T, c *Catalogue) {
+			c.Secrets = append(c.Secrets, Secret{Name: "extra", Keys: []SecretKey{{Key: long(254), Description: "d"}}})
+		}, want: "secret extra: key \"" + long(254) + "\" is not a Secret key"},
+		{name: "config repo over http", mutate: func(t *testing.T, c *Catalogue) {
+			r := c.ConfigRepos["egov-mdms-data"]
+			r.URL = "http://github.com/egovernments/egov-mdms-data"
+			c.ConfigRepos["egov-mdms-data"] = r
+		}, want: "configRepos.egov-mdms-data: url \"http://github.com/egovernments/egov-mdms-data\" must be an https URL"},
+		{name: "config repo branch with ..", mutate: func(t *testing.T, c *Catalogue) {
+			r := c.ConfigRepos["egov-mdms-data"]
+			r.Branch = "a..b"
+			c.ConfigRepos["egov-mdms-data"] = r
+		}, want: `configRepos.egov-mdms-data: branch "a..b" is not a branch name`},
+
+		{name: "pool size 1", mutate: func(t *testing.T, c *Catalogue) { c.Database.PoolSize = 1 }},
+		{name: "pool size 100", mutate: func(t *testing.T, c *Catalogue) { c.Database.PoolSize = 100 }},
+		{name: "pool size 0", mutate: func(t *testing.T, c *Catalogue) { c.Database.PoolSize = 0 }, want: "database.poolSize: 0 is out of range (allowed: 1..100)"},
+		{name: "pool size 101", mutate: func(t *testing.T, c *Catalogue) { c.Database.PoolSize = 101 }, want: "database.poolSize: 101 is out of range (allowed: 1..100)"},
+
+		{name: "one partition", mutate: func(t *testing.T, c *Catalogue) { c.Backbone.Kafka.NumPartitions = 1 }},
+		{name: "no partition", mutate: func(t *testing.T, c *Catalogue) { c.Backbone.Kafka.NumPartitions = 0 }, want: "backbone.kafka: numPartitions 0 must be at least 1"},
+		{name: "replication factor of every broker", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.ReplicationFactor = c.Backbone.Kafka.Replicas
+			c.Backbone.Kafka.OffsetsReplicationFactor = c.Backbone.Kafka.Replicas
+		}},
+		{name: "replication factor 1", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.ReplicationFactor, c.Backbone.Kafka.OffsetsReplicationFactor = 1, 1
+		}},
+		{name: "replication factor above the brokers", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.ReplicationFactor = c.Backbone.Kafka.Replicas + 1
+		}, want: "backbone.kafka: replicationFactor 4 is out of range (allowed: 1..replicas, here 3)"},
+		{name: "offsets replication factor 0", mutate: func(t *testing.T, c *Catalogue) {
+			c.Backbone.Kafka.OffsetsReplicationFactor = 0
+		}, want: "backbone.kafka: offsetsReplicationFactor 0 is out of range"},
+		{name: "curator keeps 1 day", mutate: func(t *testing.T, c *Catalogue) { c.Backbone.Curator.RetentionDays = 1 }},
+		{name: "curator keeps 0 days", mutate: func(t *testing.T, c *Catalogue) { c.Backbone.Curator.RetentionDays = 0 }, want: "backbone.curator: retentionDays 0 must be at least 1"},
+		{name: "one trace", mutate: func(t *testing.T, c *Catalogue) { c.Tracing.MaxTraces = 1 }},
+		{name: "no trace", mutate: func(t *testing.T, c *Catalogue) { c.Tracing.MaxTraces = 0 }, want: "tracing: maxTraces 0 must be at least 1"},
+
+		{name: "workload name of 63", mutate: redis(func(w *Workload) { w.Name = long(63) })},
+		{name: "workload name of 64", mutate: redis(func(w *Workload) { w.Name = long(64) }), want: "name \"" + long(64) + "\" is not a Kubernetes object name"},
+		{name: "workload namespace of 63", mutate: redis(func(w *Workload) { w.Namespace = long(63) })},
+		{name: "workload namespace of 64", mutate: redis(func(w *Workload) { w.Namespace = long(64) }), want: "is not a Kubernetes namespace name"},
+		{name: "workload replicas 0", mutate: redis(func(w *Workload) { w.Replicas = 0 })},
+		{name: "workload replicas 50", mutate: redis(func(w *Workload) { w.Replicas = 50 })},
+		{name: "module namespace of 63", mutate: func(t *testing.T, c *Catalogue) { findModule(t, c, "frontend").Namespace = long(63) }},
+		{name: "module namespace of 64", mutate: func(t *testing.T, c *Catalogue) { findModule(t, c, "frontend").Namespace = long(64) }, want: "module frontend: namespace \"" + long(64) + "\" is not a Kubernetes namespace name"},
+		{name: "workload replicas 51", mutate: redis(func(w *Workload) { w.Replicas = 51 }), want: "backbone.redis (redis): replicas 51 is out of range (allowed: 0..50)"},
+		{name: "workload replicas -1", mutate: redis(func(w *Workload) { w.Replicas = -1 }), want: "backbone.redis (redis): replicas -1 is out of range"},
+		{name: "workload port 65535", mutate: redis(func(w *Workload) { w.Port = 65535 })},
+		{name: "workload port 65536", mutate: redis(func(w *Workload) { w.Port = 65536 }), want: "backbone.redis (redis): port 65536 is out of range"},
+		{name: "workload port -1", mutate: redis(func(w *Workload) { w.Port = -1 }), want: "backbone.redis (redis): port -1 is out of range"},
+		{name: "limits equal to requests", mutate: redis(func(w *Workload) {
+			w.Resources = Resources{Requests: ResourceList{CPU: "16", Memory: "64Gi"}, Limits: ResourceList{CPU: "16", Memory: "64Gi"}}
+		})},
+		{name: "cpu limit below request", mutate: redis(func(w *Workload) {
+			w.Resources = Resources{Requests: ResourceList{CPU: "200m", Memory: "256Mi"}, Limits: ResourceList{CPU: "199m", Memory: "256Mi"}}
+		}), want: "backbone.redis (redis): cpu limit 199m is below the request 200m"},
+		{name: "memory limit below request", mutate: redis(func(w *Workload) {
+			w.Resources = Resources{Requests: ResourceList{CPU: "200m", Memory: "256Mi"}, Limits: ResourceList{CPU: "200m", Memory: "255Mi"}}
+		}), want: "backbone.redis (redis): memory limit 255Mi is below the request 256Mi"},
+		{name: "memory request 0", mutate: redis(func(w *Workload) { w.Resources.Requests.Memory = "0" }), want: "memory request 0 is out of range (allowed: more than 0"},
+		{name: "memory limit above 64Gi", mutate: redis(func(w *Workload) { w.Resources.Limits.Memory = "65Gi" }), want: "memory limit 65Gi is out of range (allowed: more than 0, at most 64Gi)"},
+		{name: "heap within the request", mutate: redis(func(w *Workload) {
+			w.Resources = Resources{Requests: ResourceList{CPU: "200m", Memory: "512Mi"}}
+			w.JavaOpts = "-Xmx512m"
+		})},
+		{name: "heap above the request", mutate: redis(func(w *Workload) {
+			w.Resources = Resources{Requests: ResourceList{CPU: "200m", Memory: "512Mi"}}
+			w.JavaOpts = "-Xmx600m"
+		}), want: "backbone.redis (redis): javaOpts \"-Xmx600m\": -Xmx (600Mi) is greater than the memory limit 512Mi"},
+		{name: "volume 1Gi", mutate: redis(func(w *Workload) { w.VolumeSize = "1Gi" })},
+		{name: "volume 0", mutate: redis(func(w *Workload) { w.VolumeSize = "0" }), want: `backbone.redis (redis): volumeSize "0" is not a positive Kubernetes quantity`},
+		{name: "volume not a quantity", mutate: redis(func(w *Workload) { w.VolumeSize = "big" }), want: `volumeSize "big" is not a positive Kubernetes quantity`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			base := mustDefault(t)
+			if tc.mutate != nil {
+				tc.mutate(t, base)
+			}
+			js := ""
+			if tc.build != nil {
+				js = tc.build(t)
+			}
+			o, err := ParseOverrides([]byte(js))
+			if err != nil {
+				t.Fatalf("ParseOverrides(%s): %v", js, err)
+			}
+			_, err = Resolve(base, o)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("expected the catalogue to be accepted, got %v", err)
+			case tc.want != "" && err == nil:
+				t.Errorf("expected an error containing %q, the catalogue was accepted", tc.want)
+			case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+				t.Errorf("expected an error containing %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+// TestExactFitIsAFit: a demand that takes every millicore, MiB and pod slot of the nodes fits (no headroom is
+// required), and one more of any of them does not, with exactly that dimension named.
+func TestExactFitIsAFit(t *testing.T) {
+	per := Amount{MilliCPU: 1000, MemoryMiB: 1900, Pods: 10}
+	shape := NodeShape{InstanceType: "box", Nodes: 2, PerNode: &per}
+	demand := func(cpu, mem, pods int64) Demand {
+		// One DaemonSet pod per node, the rest in one Deployment of pods-2 pods sharing what is left.
+		var d Demand
+		d.add(DemandLine{Name: "agent", Kind: DaemonSet, Pods: 1, PerNode: true, MilliCPU: 100, MemoryMiB: 100})
+		n := pods - 2
+		d.add(DemandLine{Name: "app", Kind: Deployment, Pods: n, MilliCPU: (cpu - 200) / n, MemoryMiB: (mem - 200) / n})
+		return d
+	}
+	exact := demand(2000, 3800, 20)
+	if exact.Total(2) != (Amount{2000, 3800, 20}) {
+		t.Fatalf("the test's demand totals %+v, want exactly the nodes' 2000m, 3800Mi, 20 pods", exact.Total(2))
+	}
+	if err := Check(exact, shape); err != nil {
+		t.Errorf("an exact fit was refused: %v", err)
+	}
+	f, _ := Evaluate(exact, shape)
+	for _, label := range []string{"CPU (m)", "memory (Mi)", "pods"} {
+		if row := rowOf(f.Table(), label); !strings.HasSuffix(row, "yes") {
+			t.Errorf("table row %q of an exact fit does not say yes:\n%s", label, f.Table())
+		}
+	}
+	over := func(d Demand, a Amount) Demand {
+		d.add(DemandLine{Name: "extra", Kind: Deployment, Pods: a.Pods, MilliCPU: a.MilliCPU, MemoryMiB: a.MemoryMiB})
+		return d
+	}
+	for _, tc := range []struct {
+		extra Amount
+		short string
+	}{
+		// One pod of 1m and 0Mi: one pod slot too many, CPU one millicore over.
+		{Amount{MilliCPU: 1, MemoryMiB: 0, Pods: 1}, "not enough CPU, pod slots\n"},
+		{Amount{MilliCPU: 0, MemoryMiB: 1, Pods: 1}, "not enough memory, pod slots\n"},
+		{Amount{MilliCPU: 0, MemoryMiB: 0, Pods: 1}, "not enough pod slots\n"},
+	} {
+		err := Check(over(exact, tc.extra), shape)
+		if err == nil || !strings.Contains(err.Error(), tc.short) {
+			t.Errorf("one more %+v: got %v, want %q", tc.extra, err, tc.short)
+		}
+	}
+}
+
+// TestLargestPodIsTheMostMemoryThenCPU: the pod the "largest pod" check places is the one of most memory; of two
+// with the same memory, the one of more CPU; lines without pods are not pods.
+func TestLargestPodIsTheMostMemoryThenCPU(t *testing.T) {
+	var d Demand
+	d.add(DemandLine{Name: "parked", Pods: 0, MilliCPU: 9000, MemoryMiB: 9000})
+	d.add(DemandLine{Name: "a", Pods: 1, MilliCPU: 100, MemoryMiB: 500})
+	d.add(DemandLine{Name: "b", Pods: 1, MilliCPU: 200, MemoryMiB: 500})
+	d.add(DemandLine{Name: "c", Pods: 1, MilliCPU: 300, MemoryMiB: 400})
+	d.add(DemandLine{Name: "d", Pods: 1, MilliCPU: 150, MemoryMiB: 500})
+	if l, ok := d.largest(); !ok || l.Name != "b" {
+		t.Errorf("largest = %q (%v), want b: 500Mi like a and d, and more CPU", l.Name, ok)
+	}
+	if _, ok := (Demand{Lines: []DemandLine{{Name: "parked", Pods: 0, MemoryMiB: 1}}}).largest(); ok {
+		t.Error("a demand of parked lines only has a largest pod")
+	}
+}
+
+// TestSuggestionsAreTheSmallestThatFit: more nodes suggests the fewest that fit, and another type the smallest.
+func TestSuggestionsAreTheSmallestThatFit(t *testing.T) {
+	per := Amount{MilliCPU: 1000, MemoryMiB: 1000, Pods: 100}
+	var d Demand
+	d.add(DemandLine{Name: "app", Kind: Deployment, Pods: 5, MilliCPU: 500, MemoryMiB: 500}) // 2500m: three nodes
+	err := Check(d, NodeShape{InstanceType: "box", Nodes: 1, PerNode: &per})
+	if err == nil || !strings.HasSuffix(err.Error(), "would fit: 3 x box") {
+		t.Errorf("got %v, want the suggestion 3 x box", err)
+	}
+	sizes := instanceTypesBySize()
+	for i := 1; i < len(sizes); i++ {
+		a, b := InstanceTypes[sizes[i-1]], InstanceTypes[sizes[i]]
+		if a.VCPU > b.VCPU || a.VCPU == b.VCPU && a.MemoryMiB > b.MemoryMiB {
+			t.Errorf("instance types out of order: %s before %s", sizes[i-1], sizes[i])
+		}
+	}
+}
+
+// firstEnv is the name of the first env entry of a default catalogue service.
+func firstEnv(t *testing.T, service string) string {
+	t.Helper()
+	for _, m := range mustDefault(t).Modules {
+		for _, s := range m.Services {
+			if s.Name == service && len(s.Env) > 0 {
+				return s.Env[0].Name
+			}
+		}
+	}
+	t.Fatalf("%s has no env", service)
+	return ""
+}
