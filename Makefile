@@ -88,10 +88,10 @@ test: ## everything: vet, unit and mock tests, end-to-end tests
 	e2e=0; unit=0; \
 	{ { $(MAKE) --no-print-directory tools && source $(TOOLS_DIR)/env.sh && \
 	    go test $(GO_TEST_FLAGS) ./tests/; } 2>&1 | sed -u 's/^/e2e  | /'; } & lane=$$!; \
-	{ nice -n 19 go vet ./... && nice -n 19 go test $(GO_TEST_FLAGS) $(UNIT_PKGS); } 2>&1 | sed -u 's/^/unit | /' || unit=$$?; \
+	{ nice -n 19 go vet ./... && nice -n 19 go test $(GO_TEST_FLAGS) $(UNIT_PKGS) && \
+	  nice -n 19 $(MAKE) --no-print-directory fidelity-summary; } 2>&1 | sed -u 's/^/unit | /' || unit=$$?; \
 	wait $$lane || e2e=$$?; \
 	if [ $$unit -ne 0 ] || [ $$e2e -ne 0 ]; then echo "make test: unit lane exit $$unit, e2e lane exit $$e2e"; exit 1; fi
-	@$(MAKE) --no-print-directory fidelity-summary
 
 # `go test` shows a passing package's output only with -v: print the fidelity and configuration-surface summaries
 # (the tests' results are cached from the run above, so this replays them).
