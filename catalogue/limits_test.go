@@ -213,6 +213,11 @@ func TestExactFitIsAFit(t *testing.T) {
 		d.add(DemandLine{Name: "extra", Kind: Deployment, Pods: a.Pods, MilliCPU: a.MilliCPU, MemoryMiB: a.MemoryMiB})
 		return d
 	}
+	cpuOnly := exact
+	cpuOnly.Fixed.MilliCPU++
+	if err := Check(cpuOnly, shape); err == nil || !strings.Contains(err.Error(), "not enough CPU\n") {
+		t.Errorf("one millicore over with every pod slot taken: got %v, want only CPU short", err)
+	}
 	for _, tc := range []struct {
 		extra Amount
 		short string
@@ -258,8 +263,9 @@ func TestSuggestionsAreTheSmallestThatFit(t *testing.T) {
 	sizes := instanceTypesBySize()
 	for i := 1; i < len(sizes); i++ {
 		a, b := InstanceTypes[sizes[i-1]], InstanceTypes[sizes[i]]
-		if a.VCPU > b.VCPU || a.VCPU == b.VCPU && a.MemoryMiB > b.MemoryMiB {
-			t.Errorf("instance types out of order: %s before %s", sizes[i-1], sizes[i])
+		if a.VCPU > b.VCPU || a.VCPU == b.VCPU && a.MemoryMiB > b.MemoryMiB ||
+			a.VCPU == b.VCPU && a.MemoryMiB == b.MemoryMiB && sizes[i-1] > sizes[i] {
+			t.Errorf("instance types out of order (vCPU, memory, then name): %s before %s", sizes[i-1], sizes[i])
 		}
 	}
 }
@@ -276,4 +282,30 @@ func firstEnv(t *testing.T, service string) string {
 	}
 	t.Fatalf("%s has no env", service)
 	return ""
+}
+
+// TestSuggestionsForAnEKSNodeGroup: on an EKS node group the suggestions are prefix delegation switched (with the
+// kube-reserved memory it frees: 11Mi per pod slot), the fewest more nodes, and the first other type that fits.
+func TestSuggestionsForAnEKSNodeGroup(t *testing.T) {
+	// m4.large: 2 vCPU, 8192Mi, 20 pods without prefix delegation, 110 with.
+	var d Demand
+	// Memory that fits 2 nodes without prefix delegation (whose kube-reserved is 990Mi smaller) but not with it.
+	d.add(DemandLine{Name: "app", Kind: Deployment, Pods: 2, MilliCPU: 100, MemoryMiB: 6500})
+	err := Check(d, NodeShape{InstanceType: "m4.large", Nodes: 2, PrefixDelegation: true})
+	want := "disable VPC CNI prefix delegation (20 pods per node instead of 110, which frees 990Mi of kube-reserved memory per node)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want the suggestion %q", err, want)
+	}
+	msg := err.Error()
+	suggestions := msg[strings.Index(msg, "would fit: ")+len("would fit: "):]
+	if parts := strings.Split(suggestions, "; or "); len(parts) != 3 {
+		t.Errorf("suggestions %q: want prefix delegation, more nodes and one other type", suggestions)
+	}
+	// 50 more nodes is the furthest the search goes.
+	var far Demand
+	far.add(DemandLine{Name: "app", Kind: Deployment, Pods: 51, MilliCPU: 1000, MemoryMiB: 100})
+	per := Amount{MilliCPU: 1000, MemoryMiB: 1000, Pods: 100}
+	if err := Check(far, NodeShape{InstanceType: "box", Nodes: 1, PerNode: &per}); err == nil || !strings.HasSuffix(err.Error(), "would fit: 51 x box") {
+		t.Errorf("51 nodes needed from 1: got %v", err)
+	}
 }
