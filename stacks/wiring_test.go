@@ -199,7 +199,7 @@ func TestAWSServiceLayerPerServiceObjects(t *testing.T) {
 	scripts := map[string]bool{}
 	for _, d := range r.m.ByType("kubernetes:apps/v1:Deployment") {
 		for i := 0; i < d.Len("spec.template.spec.containers[0].volumeMounts"); i++ {
-			if d.String("spec.template.spec.containers[0].volumeMounts["+itoa(i)+"].mountPath") == subFilterFile {
+			if d.String("spec.template.spec.containers[0].volumeMounts["+strconv.Itoa(i)+"].mountPath") == subFilterFile {
 				scripts[d.MetadataName()] = true
 			}
 		}
@@ -267,8 +267,6 @@ func TestAWSServiceLayerPerServiceObjects(t *testing.T) {
 		t.Errorf("the Kubernetes provider's kubeconfig (%d bytes) is not the mocked cluster's kubeconfigJson", len(kc))
 	}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // TestExistingObjectStorageReachesEgovConfig: on an existing cluster the filestore's bucket and endpoint are the
 // stack's object storage; without one the keys are empty.

@@ -878,15 +878,8 @@ func digitMutArith[T digitMutNumber](id int, op string, a, b T) T {
 	return digitMutRem(a, b)
 }
 
-// digitMutRem: % exists for integers only; a float's % never compiles, so its site is not viable before this runs.
-func digitMutRem[T digitMutNumber](a, b T) T {
-	switch x := any(a).(type) {
-	case float32, float64:
-		_ = x
-		panic("mutate: % of a float")
-	}
-	return a - b*(a/b)
-}
+// digitMutRem is % for the integers it is used with (a float's % does not compile, so no site has one).
+func digitMutRem[T digitMutNumber](a, b T) T { return a - b*(a/b) }
 
 func digitMutNeg[T ~int | ~int8 | ~int16 | ~int32 | ~int64 | ~float32 | ~float64](id int, x T) T {
 	if digitMutOn(id) {
