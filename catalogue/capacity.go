@@ -1,7 +1,9 @@
 package catalogue
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,8 +67,8 @@ func (r *Resolved) Demand() Demand {
 	for _, mod := range r.order {
 		for _, s := range r.modules[mod].Services {
 			pods := int64(s.Replicas)
-			if s.Autoscaling != nil && int64(s.Autoscaling.Min) > pods {
-				pods = int64(s.Autoscaling.Min)
+			if s.Autoscaling != nil {
+				pods = max(pods, int64(s.Autoscaling.Min))
 			}
 			d.add(DemandLine{Module: mod, Name: s.Name, Kind: Deployment, Pods: pods,
 				MilliCPU: milliCPU(s.CPURequest), MemoryMiB: mebibytes(s.MemoryLimit)})
@@ -432,12 +434,9 @@ func knownInstanceTypes() []string {
 // is the cheapest-looking suggestion.
 func instanceTypesBySize() []string {
 	out := knownInstanceTypes()
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := InstanceTypes[out[i]], InstanceTypes[out[j]]
-		if a.VCPU != b.VCPU {
-			return a.VCPU < b.VCPU
-		}
-		return a.MemoryMiB < b.MemoryMiB
+	slices.SortStableFunc(out, func(x, y string) int {
+		a, b := InstanceTypes[x], InstanceTypes[y]
+		return cmp.Or(cmp.Compare(a.VCPU, b.VCPU), cmp.Compare(a.MemoryMiB, b.MemoryMiB))
 	})
 	return out
 }

@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"path"
@@ -259,7 +260,7 @@ type envRefs struct {
 }
 
 // checkEnv validates an env list; where names the list in errors ("service egov-user (module core): env").
-func checkEnv(where string, env []EnvVar, refs envRefs, overrides bool, errs *errorList) {
+func checkEnv(where string, env []EnvVar, refs envRefs, errs *errorList) {
 	seen := map[string]bool{}
 	for i, e := range env {
 		at := fmt.Sprintf("%s[%d]", where, i)
@@ -282,18 +283,12 @@ func checkEnv(where string, env []EnvVar, refs envRefs, overrides bool, errs *er
 		}
 		kinds := e.kinds()
 		if e.Remove {
-			if !overrides {
-				errs.add("%s: remove is only allowed in a stack's overrides", at)
-			} else if len(kinds) > 0 {
-				errs.add("%s: remove takes no source (found %s)", at, strings.Join(kinds, ", "))
-			}
+			// A stack's removes never reach this check: applyEnv takes them out of the list first.
+			errs.add("%s: remove is only allowed in a stack's overrides", at)
 			continue
 		}
 		if len(kinds) != 1 {
-			got := "none"
-			if len(kinds) > 1 {
-				got = strings.Join(kinds, ", ")
-			}
+			got := cmp.Or(strings.Join(kinds, ", "), "none")
 			errs.add("%s: needs exactly one source (allowed: value, config, serviceHost, secret, fieldRef, "+
 				"checkout; found %s)", at, got)
 			continue
@@ -593,6 +588,11 @@ func applyEnv(where string, env []EnvVar, changes []EnvVar, errs *errorList) []E
 	out := cloneEnv(env)
 	for _, c := range changes {
 		i := slices.IndexFunc(out, func(e EnvVar) bool { return e.Name == c.Name })
+		if kinds := c.kinds(); c.Remove && len(kinds) > 0 {
+			// Which was meant, the removal or the new value, is not for this code to guess.
+			errs.add("%s (%s): remove takes no source (found %s)", where, c.Name, strings.Join(kinds, ", "))
+			continue
+		}
 		switch {
 		case c.Remove && i < 0:
 			names := make([]string, len(out))

@@ -1,8 +1,12 @@
 package catalogue
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // TestCatalogueLimitsAreInclusive resolves catalogues with each bounded value at its bound (accepted: Kubernetes,
@@ -120,6 +124,26 @@ func TestCatalogueLimitsAreInclusive(t *testing.T) {
 		{name: "one trace", mutate: func(t *testing.T, c *Catalogue) { c.Tracing.MaxTraces = 1 }},
 		{name: "no trace", mutate: func(t *testing.T, c *Catalogue) { c.Tracing.MaxTraces = 0 }, want: "tracing: maxTraces 0 must be at least 1"},
 
+		{name: "module name of 63", mutate: func(t *testing.T, c *Catalogue) {
+			c.Modules = append(c.Modules, Module{Name: long(63), Namespace: "extra"})
+		}},
+		{name: "module name of 64", mutate: func(t *testing.T, c *Catalogue) {
+			c.Modules = append(c.Modules, Module{Name: long(64), Namespace: "extra"})
+		}, want: "module " + long(64) + ": name must be lowercase letters"},
+		{name: "module name with capitals", mutate: func(t *testing.T, c *Catalogue) {
+			c.Modules = append(c.Modules, Module{Name: "Extra", Namespace: "extra"})
+		}, want: "module Extra: name must be lowercase letters"},
+		// The gateway may be disabled when no enabled service routes through it.
+		{name: "no gateway and nothing via zuul", build: func(t *testing.T) string {
+			return `{"modules": {"gateway": {"enabled": false}}}`
+		}, mutate: func(t *testing.T, c *Catalogue) {
+			for i := range c.Modules {
+				c.Modules[i].Dependencies = slices.DeleteFunc(c.Modules[i].Dependencies, func(d string) bool { return d == "gateway" })
+				for j := range c.Modules[i].Services {
+					c.Modules[i].Services[j].ViaZuul = false
+				}
+			}
+		}},
 		{name: "workload name of 63", mutate: redis(func(w *Workload) { w.Name = long(63) })},
 		{name: "workload name of 64", mutate: redis(func(w *Workload) { w.Name = long(64) }), want: "name \"" + long(64) + "\" is not a Kubernetes object name"},
 		{name: "workload namespace of 63", mutate: redis(func(w *Workload) { w.Namespace = long(63) })},
@@ -243,6 +267,7 @@ func TestLargestPodIsTheMostMemoryThenCPU(t *testing.T) {
 	d.add(DemandLine{Name: "b", Pods: 1, MilliCPU: 200, MemoryMiB: 500})
 	d.add(DemandLine{Name: "c", Pods: 1, MilliCPU: 300, MemoryMiB: 400})
 	d.add(DemandLine{Name: "d", Pods: 1, MilliCPU: 150, MemoryMiB: 500})
+	d.add(DemandLine{Name: "e", Pods: 1, MilliCPU: 200, MemoryMiB: 500}) // b's twin: the first of the two is named
 	if l, ok := d.largest(); !ok || l.Name != "b" {
 		t.Errorf("largest = %q (%v), want b: 500Mi like a and d, and more CPU", l.Name, ok)
 	}
@@ -307,5 +332,164 @@ func TestSuggestionsForAnEKSNodeGroup(t *testing.T) {
 	per := Amount{MilliCPU: 1000, MemoryMiB: 1000, Pods: 100}
 	if err := Check(far, NodeShape{InstanceType: "box", Nodes: 1, PerNode: &per}); err == nil || !strings.HasSuffix(err.Error(), "would fit: 51 x box") {
 		t.Errorf("51 nodes needed from 1: got %v", err)
+	}
+}
+
+// TestJavaOptsAsTheJVMTakesThem: each heap setting gets exactly the errors the JVM would give it reason for, and
+// no other: a zero maximum heap is refused once (not also as smaller than -Xms), a zero initial heap is the JVM's
+// own choice, the last occurrence of an option counts.
+func TestJavaOptsAsTheJVMTakesThem(t *testing.T) {
+	limit := resource.MustParse("512Mi")
+	for _, tc := range []struct {
+		opts string
+		want []string
+	}{
+		{opts: "-Xms256m -Xmx256m"},
+		{opts: "-Xms0 -Xmx256m"},
+		{opts: "-Xmx512m"},
+		{opts: "-Xmx524288k -Xms524288k"},
+		{opts: "-XX:+UseG1GC"},
+		{opts: "-Xmx1g -Xmx256m", want: nil},
+		{opts: "-Xmx256m -Xmx1g", want: []string{`-Xmx (1024Mi) is greater than the memory limit 512Mi`}},
+		{opts: "-Xmx0", want: []string{`-Xmx0 is no heap (the JVM refuses to start; allowed: more than 0)`}},
+		{opts: "-Xmx0 -Xms1m", want: []string{`-Xmx0 is no heap`}},
+		{opts: "-Xms1m -Xmx0k", want: []string{`-Xmx0k is no heap`}},
+		{opts: "-Xmxlots", want: []string{`-Xmxlots is not a JVM size`}},
+		{opts: "-Xms-1m -Xmx256m", want: []string{`-Xms-1m is not a JVM size`}},
+		{opts: "-Xms257m -Xmx256m", want: []string{`-Xms is greater than -Xmx`}},
+		{opts: "-Xms256m", want: nil},
+		{opts: "Xmx256m", want: []string{`"Xmx256m" is not a JVM option`}},
+		{opts: "Xmx256m -Xmx0", want: []string{`"Xmx256m" is not a JVM option`, `-Xmx0 is no heap`}},
+	} {
+		var errs errorList
+		checkJavaOpts("service s", "heap", tc.opts, limit, "512Mi", &errs)
+		if len(errs.errs) != len(tc.want) {
+			t.Errorf("%q: got %d errors %v, want %d %q", tc.opts, len(errs.errs), errs.errs, len(tc.want), tc.want)
+			continue
+		}
+		for i, w := range tc.want {
+			if got := errs.errs[i].Error(); !strings.HasPrefix(got, fmt.Sprintf("service s: heap %q: ", tc.opts)) ||
+				!strings.Contains(got, w) {
+				t.Errorf("%q: error %q, want it to name the entry and the option and contain %q", tc.opts, got, w)
+			}
+		}
+	}
+}
+
+// TestNothingFitsSaysSo: a pod larger than any node of the shape cannot be helped by more nodes, and the error says
+// so instead of an empty list of what would fit.
+func TestNothingFitsSaysSo(t *testing.T) {
+	per := Amount{MilliCPU: 1000, MemoryMiB: 1000, Pods: 100}
+	var d Demand
+	d.add(DemandLine{Name: "huge", Kind: Deployment, Pods: 1, MilliCPU: 100, MemoryMiB: 1001})
+	err := Check(d, NodeShape{InstanceType: "box", Nodes: 3, PerNode: &per})
+	want := "not enough room for the largest pod\n"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "would fit") ||
+		!strings.HasSuffix(err.Error(), "nothing in the instance table fits with up to 50 more nodes; disable modules or lower replicas") {
+		t.Errorf("got %v, want %q and that nothing fits", err, want)
+	}
+}
+
+// TestTracingEnvOfServicesThatDoNotSay: a service without a tracing field is traced unless it is a frontend; with
+// the tracing module disabled it gets the switch that turns tracing off instead.
+func TestTracingEnvOfServicesThatDoNotSay(t *testing.T) {
+	added := `"add": [{"name": "my-svc", "module": "core", "image": "egovio/my-svc", "tag": "v1", "port": 8080,
+		"contextPath": "my-svc"}, {"name": "my-ui", "module": "frontend", "kind": "frontend", "appType": "none",
+		"image": "egovio/my-ui", "tag": "v1", "port": 80, "contextPath": "my-ui"}]`
+	on := mustResolveJSON(t, `{`+added+`}`)
+	off := mustResolveJSON(t, `{"modules": {"tracing": {"enabled": false}}, `+added+`}`)
+	value := func(r *Resolved, svc, name string) (string, bool) {
+		env, ok := r.ServiceEnv(svc)
+		if !ok {
+			t.Fatalf("no service %s", svc)
+		}
+		for _, e := range env {
+			if e.Name == name {
+				if e.Value == nil {
+					return "(" + e.Config + ")", true
+				}
+				return *e.Value, true
+			}
+		}
+		return "", false
+	}
+	for _, tc := range []struct {
+		r         *Resolved
+		svc, name string
+		want      string // "" when the variable is absent
+	}{
+		{on, "my-svc", "JAEGER_SERVICE_NAME", "my-svc"},
+		{on, "my-svc", "TRACER_OPENTRACING_ENABLED", "true"},
+		{on, "my-ui", "JAEGER_SERVICE_NAME", ""},
+		{on, "my-ui", "TRACER_OPENTRACING_ENABLED", ""},
+		{off, "my-svc", "JAEGER_SERVICE_NAME", ""},
+		{off, "my-svc", "TRACER_OPENTRACING_ENABLED", "false"},
+		{off, "my-ui", "TRACER_OPENTRACING_ENABLED", ""},
+	} {
+		got, ok := value(tc.r, tc.svc, tc.name)
+		if ok != (tc.want != "") || got != tc.want {
+			t.Errorf("%s %s = %q (set: %v), want %q", tc.svc, tc.name, got, ok, tc.want)
+		}
+	}
+}
+
+// TestAnEnvOverrideReplacesInPlace: overriding a service's first env entry changes that entry where it is; it is
+// neither appended as a second entry of the name nor moved.
+func TestAnEnvOverrideReplacesInPlace(t *testing.T) {
+	first := firstEnv(t, "egov-user")
+	before := mustResolveJSON(t, "")
+	after := mustResolveJSON(t, `{"services": {"egov-user": {"env": [{"name": "`+first+`", "value": "replaced"}]}}}`)
+	b, _ := before.Service("egov-user")
+	a, _ := after.Service("egov-user")
+	if len(a.Env) != len(b.Env) {
+		t.Fatalf("env went from %d to %d entries, want the same", len(b.Env), len(a.Env))
+	}
+	if a.Env[0].Name != first || a.Env[0].Value == nil || *a.Env[0].Value != "replaced" || a.Env[0].Config != "" {
+		t.Errorf("first entry = %+v, want %s with the value \"replaced\" and no other source", a.Env[0], first)
+	}
+	for i := 1; i < len(a.Env); i++ {
+		if a.Env[i].Name != b.Env[i].Name {
+			t.Errorf("entry %d is %s, was %s", i, a.Env[i].Name, b.Env[i].Name)
+		}
+	}
+}
+
+// TestGitSyncImageOnlyWhenAServiceSyncs: the git-sync init image is among the images to mirror exactly when some
+// service clones a config repository.
+func TestGitSyncImageOnlyWhenAServiceSyncs(t *testing.T) {
+	base := mustDefault(t)
+	gitSync := repositoryPath(base.InitImages.GitSync.Image)
+	if r := mustResolveJSON(t, ""); !slices.Contains(r.Images(), gitSync) {
+		t.Errorf("Images() = %v, want %s among them", r.Images(), gitSync)
+	}
+	for i := range base.Modules {
+		for j := range base.Modules[i].Services {
+			s := &base.Modules[i].Services[j]
+			s.GitSync = nil
+			s.Env = slices.DeleteFunc(s.Env, func(e EnvVar) bool { return e.Checkout != nil })
+		}
+	}
+	r, err := Resolve(base, Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(r.Images(), gitSync) {
+		t.Errorf("Images() = %v, want no %s when no service syncs", r.Images(), gitSync)
+	}
+}
+
+// TestStoresOfWithoutTheBackbone: with the backbone disabled a service addresses no store of it, whatever its env
+// names (zuul's SPRING_REDIS_HOST is redis.backbone).
+func TestStoresOfWithoutTheBackbone(t *testing.T) {
+	r := mustResolveJSON(t, `{"modules": {"backbone": {"enabled": false}, "core": {"enabled": false},
+		"business": {"enabled": false}, "frontend": {"enabled": false}, "logging": {"enabled": false}}}`)
+	if got := envValue(t, r, "zuul", "SPRING_REDIS_HOST"); got != "redis.backbone" {
+		t.Fatalf("zuul's SPRING_REDIS_HOST is %q; the test needs it to name the backbone's redis", got)
+	}
+	if got := r.StoresOf("zuul"); len(got) != 0 {
+		t.Errorf("StoresOf(zuul) = %v without the backbone, want none", got)
+	}
+	if got := mustResolveJSON(t, "").StoresOf("zuul"); !slices.Equal(got, []Store{StoreKafka, StoreRedis}) {
+		t.Errorf("StoresOf(zuul) = %v with the backbone, want [kafka redis]", got)
 	}
 }

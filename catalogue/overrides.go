@@ -176,13 +176,14 @@ func (o Overrides) apply(c *Catalogue, errs *errorList) {
 			path += " (" + a.Name + ")"
 		}
 		mi, ok := modIdx[a.Module]
-		switch {
-		case a.Module == "":
-			errs.add("%s.module: required: the module the service joins (allowed: %s)", path, strings.Join(moduleNames, ", "))
-			continue
-		case !ok:
-			errs.add("%s.module: unknown module %q%s (allowed: %s)", path, a.Module, didYouMean(a.Module, moduleNames),
-				strings.Join(moduleNames, ", "))
+		if !ok {
+			if a.Module == "" {
+				errs.add("%s.module: required: the module the service joins (allowed: %s)", path,
+					strings.Join(moduleNames, ", "))
+			} else {
+				errs.add("%s.module: unknown module %q%s (allowed: %s)", path, a.Module,
+					didYouMean(a.Module, moduleNames), strings.Join(moduleNames, ", "))
+			}
 			continue
 		}
 		// Duplicate names (with the catalogue or between added entries) are reported by validation, which sees
@@ -211,9 +212,7 @@ func (o ServiceOverride) applyTo(s *Service, errs *errorList) {
 	if o.CPURequest != nil {
 		s.CPURequest = *o.CPURequest
 	}
-	if len(o.Env) > 0 {
-		s.Env = applyEnv(fmt.Sprintf("%s.services.%s.env", OverridesRoot, s.Name), s.Env, o.Env, errs)
-	}
+	s.Env = applyEnv(fmt.Sprintf("%s.services.%s.env", OverridesRoot, s.Name), s.Env, o.Env, errs)
 	if a := o.Autoscaling; a != nil {
 		merged := Autoscaling{}
 		if s.Autoscaling != nil {

@@ -92,8 +92,8 @@ func hostRewriter(namespaces []string, prefix string) func(string) string {
 	for i, ns := range namespaces {
 		alts[i] = regexp.QuoteMeta(ns)
 	}
-	// Longest first, so kafka-cluster is not read as a shorter namespace that is its prefix.
-	sort.Slice(alts, func(i, j int) bool { return len(alts[i]) > len(alts[j]) })
+	// The order of the alternatives does not matter: a namespace must end the host, so "kafka" cannot match the
+	// start of "kafka-cluster" (TestPrefixedHostsOfNamespacesThatArePrefixesOfEachOther).
 	re := regexp.MustCompile(`([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.(` + strings.Join(alts, "|") + `)([^-a-z0-9]|$)`)
 	return func(s string) string {
 		// A match consumes the character after the namespace; hosts are never adjacent, so one pass suffices.

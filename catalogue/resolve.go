@@ -3,6 +3,7 @@ package catalogue
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -121,14 +122,7 @@ func topoOrder(c *Catalogue) []string {
 	for len(pending) > 0 {
 		progressed := false
 		for i, m := range pending {
-			ready := true
-			for _, d := range m.Dependencies {
-				if !placed[d] {
-					ready = false
-					break
-				}
-			}
-			if ready {
+			if !slices.ContainsFunc(m.Dependencies, func(d string) bool { return !placed[d] }) {
 				placed[m.Name] = true
 				order = append(order, m.Name)
 				pending = append(pending[:i], pending[i+1:]...)

@@ -1,7 +1,8 @@
 package catalogue
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -60,12 +61,7 @@ func (r *Resolved) StoresOf(service string) []Store {
 			}
 		}
 	}
-	out := make([]Store, 0, len(used))
-	for st := range used {
-		out = append(out, st)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(used))
 }
 
 // containsHost reports whether v names host as a whole host name: "redis.backbone" in "redis.backbone:6379" and

@@ -143,12 +143,7 @@ func findCycles(modules []Module, byName map[string]Module) [][]string {
 				start := slices.Index(stack, d)
 				cycle := append([]string{}, stack[start:]...)
 				// Rotate so that the alphabetically first module leads, then close the loop.
-				first := 0
-				for i, n := range cycle {
-					if n < cycle[first] {
-						first = i
-					}
-				}
+				first := slices.Index(cycle, slices.Min(cycle))
 				cycle = append(cycle[first:], cycle[:first]...)
 				cycle = append(cycle, cycle[0])
 				if key := strings.Join(cycle, ">"); !seen[key] {
@@ -161,7 +156,8 @@ func findCycles(modules []Module, byName map[string]Module) [][]string {
 		state[name] = done
 	}
 	for _, m := range modules {
-		if m.Name != "" && state[m.Name] == unvisited {
+		// An unnamed module (reported above) has no dependencies to follow.
+		if state[m.Name] == unvisited {
 			visit(m.Name)
 		}
 	}
@@ -287,7 +283,7 @@ func validateService(entry string, s Service, c *Catalogue, refs envRefs, errs *
 	if !slices.Contains(AppTypes, s.AppType) {
 		errs.add("%s: appType %q is not allowed (allowed: %s)", entry, s.AppType, strings.Join(AppTypes, ", "))
 	}
-	checkEnv(entry+": env", s.Env, refs, false, errs)
+	checkEnv(entry+": env", s.Env, refs, errs)
 	if len(s.GlobalConfigs) > 0 && s.Kind != KindFrontend {
 		errs.add("%s: globalConfigs are for frontends (kind frontend)", entry)
 	}
@@ -365,10 +361,10 @@ func validateTemplates(c *Catalogue, refs envRefs, errs *errorList) {
 			continue
 		}
 		t := c.EnvTemplates[name]
-		checkEnv("envTemplates."+name+".env", t.Env, refs, false, errs)
+		checkEnv("envTemplates."+name+".env", t.Env, refs, errs)
 		checkDeviations("envTemplates."+name+".deviations", t.Deviations, errs)
 	}
-	checkEnv("tracing.disabledEnv", c.Tracing.DisabledEnv, refs, false, errs)
+	checkEnv("tracing.disabledEnv", c.Tracing.DisabledEnv, refs, errs)
 	checkDeviations("deviations", c.Deviations, errs)
 	db := c.Database
 	for _, f := range []struct {
@@ -393,8 +389,13 @@ func checkJavaOpts(entry, field, opts string, limit resource.Quantity, limitText
 		}
 		// The JVM takes the last occurrence of each, and so does this check.
 		if v, ok := strings.CutPrefix(tok, "-Xmx"); ok {
-			if xmx = jvmBytes(v); xmx < 0 {
+			// -Xms0 leaves the initial heap to the JVM, but a maximum of 0 is "Too small maximum heap".
+			switch xmx = jvmBytes(v); {
+			case xmx < 0:
 				errs.add("%s: %s %q: -Xmx%s is not a JVM size (e.g. -Xmx256m)", entry, field, opts, v)
+			case xmx == 0:
+				errs.add("%s: %s %q: -Xmx%s is no heap (the JVM refuses to start; allowed: more than 0)", entry,
+					field, opts, v)
 			}
 		}
 		if v, ok := strings.CutPrefix(tok, "-Xms"); ok {
@@ -406,7 +407,7 @@ func checkJavaOpts(entry, field, opts string, limit resource.Quantity, limitText
 	if xmx > 0 && xms > xmx {
 		errs.add("%s: %s %q: -Xms is greater than -Xmx (the JVM refuses to start)", entry, field, opts)
 	}
-	if xmx > 0 && xmx > limit.Value() {
+	if xmx > limit.Value() {
 		errs.add("%s: %s %q: -Xmx (%dMi) is greater than the memory limit %s (allowed: -Xmx <= memory limit, "+
 			"with room for non-heap memory)", entry, field, opts, xmx>>20, limitText)
 	}

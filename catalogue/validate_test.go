@@ -157,6 +157,29 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 		{name: "gateway removed while services route through it", mutate: func(t *testing.T, c *Catalogue) {
 			findModule(t, c, "gateway").Services[0].Role = ""
 		}, want: []string{"module gateway: enabled services route through the gateway (viaZuul) but no enabled service has role gateway"}},
+		// One unknown name does not hide the next one of its section.
+		{name: "every unknown override", overrides: `{"modules": {"aaa": {"enabled": true}, "zzz": {"enabled": true}},
+			"services": {"aa-svc": {"tag": "v1"}, "zz-svc": {"tag": "v1"}},
+			"configRepos": {"aa-repo": {"branch": "main"}, "zz-repo": {"branch": "main"}},
+			"add": [{"name": "a-svc", "module": "nope1"}, {"name": "b-svc", "module": "nope2"}, {"name": "c-svc"}]}`,
+			want: []string{"digit:catalogue.modules.aaa: unknown module", "digit:catalogue.modules.zzz: unknown module",
+				"digit:catalogue.services.aa-svc: unknown service", "digit:catalogue.services.zz-svc: unknown service",
+				"digit:catalogue.configRepos.aa-repo: unknown config repository",
+				"digit:catalogue.configRepos.zz-repo: unknown config repository",
+				`digit:catalogue.add[0] (a-svc).module: unknown module "nope1"`,
+				`digit:catalogue.add[1] (b-svc).module: unknown module "nope2"`,
+				"digit:catalogue.add[2] (c-svc).module: required: the module the service joins (allowed: backbone, "}},
+		// Remove or replace: the override does not say, and neither is guessed. The next entry is still read.
+		{name: "a remove with a source", overrides: `{"services": {"egov-user": {"env": [
+			{"name": "SPRING_REDIS_HOST", "remove": true, "value": "x"}, {"name": "NO_SUCH_VAR", "remove": true}]}}}`,
+			want: []string{"digit:catalogue.services.egov-user.env (SPRING_REDIS_HOST): remove takes no source (found value)",
+				"(NO_SUCH_VAR): remove names no entry of the service's env"}},
+		{name: "a remove in an added service, then an entry without a source", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"env": []any{map[string]any{"name": "A", "remove": true}, map[string]any{"name": "B"}}})
+		}, want: []string{"(A): remove is only allowed in a stack's overrides", "(B): needs exactly one source"}},
+		{name: "a cycle behind a missing dependency", mutate: func(t *testing.T, c *Catalogue) {
+			findModule(t, c, "backbone").Dependencies = []string{"payments", "business"}
+		}, want: []string{`module backbone: depends on "payments"`, "dependency cycle backbone -> business -> core -> backbone"}},
 	}
 	if len(cases) < 15 {
 		t.Fatalf("only %d cases", len(cases))
