@@ -93,11 +93,11 @@ test: ## everything: vet, unit and mock tests, end-to-end tests
 	wait $$lane || e2e=$$?; \
 	if [ $$unit -ne 0 ] || [ $$e2e -ne 0 ]; then echo "make test: unit lane exit $$unit, e2e lane exit $$e2e"; exit 1; fi
 
-# `go test` shows a passing package's output only with -v: print the fidelity and configuration-surface summaries
-# (the tests' results are cached from the run above, so this replays them).
+# `go test` shows a passing package's output only with -v: print the fidelity, configuration-surface and Pod
+# Security summaries (the tests' results are cached from the run above, so this replays them).
 fidelity-summary:
-	@go test -v -run 'TestFidelityToUpstream|TestSurfaceRiskyPropertiesAreSetOrRecorded' ./stacks/ | \
-	  grep -E '^(fidelity |surface (class|total))'
+	@go test -v -run 'TestFidelityToUpstream|TestSurfaceRiskyPropertiesAreSetOrRecorded|TestPodSecurityOfEveryNamespace' \
+	  ./stacks/ | grep -E '^(fidelity |surface (class|total)|pod security )'
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')

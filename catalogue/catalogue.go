@@ -48,6 +48,17 @@ type Catalogue struct {
 	// Deviations apply to every service: where the wiring itself departs from upstream's common chart (the
 	// db-migration and git-sync init containers), and why.
 	Deviations []Deviation `json:"deviations"`
+	// PodSecurity waives the restricted Pod Security Standard for a namespace, by namespace name: the level it
+	// enforces instead and why its pods need it. A namespace not listed enforces restricted.
+	PodSecurity map[string]PodSecurityWaiver `json:"podSecurity"`
+}
+
+// PodSecurityWaiver is a namespace's Pod Security level other than restricted, with the reason.
+type PodSecurityWaiver struct {
+	// Level is baseline or privileged (k8s.io/pod-security-admission's levels).
+	Level string `json:"level"`
+	// Reason names the pods that need the level and what of theirs does.
+	Reason string `json:"reason"`
 }
 
 // Module is a unit that is enabled or disabled as a whole.
@@ -446,6 +457,7 @@ func (c *Catalogue) clone() *Catalogue {
 		out.EnvTemplates[k] = EnvTemplate{Env: cloneEnv(t.Env), Deviations: slices.Clone(t.Deviations)}
 	}
 	out.ConfigRepos = maps.Clone(c.ConfigRepos)
+	out.PodSecurity = maps.Clone(c.PodSecurity)
 	out.Secrets = make([]Secret, len(c.Secrets))
 	for i, sec := range c.Secrets {
 		sec.Keys = slices.Clone(sec.Keys)

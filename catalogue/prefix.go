@@ -54,6 +54,10 @@ func (r *Resolved) WithNamespacePrefix(prefix string) (*Resolved, error) {
 	for _, w := range c.sectionWorkloads() {
 		w.Namespace = rename(w.Namespace)
 	}
+	c.PodSecurity = map[string]PodSecurityWaiver{}
+	for ns, w := range r.cat.PodSecurity {
+		c.PodSecurity[rename(ns)] = w
+	}
 
 	out := &Resolved{cat: c, order: slices.Clone(r.order), modules: map[string]Module{}, moduleOf: r.moduleOf}
 	for _, m := range c.Modules {

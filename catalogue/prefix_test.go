@@ -92,3 +92,28 @@ func TestNamespacePrefixErrors(t *testing.T) {
 		t.Errorf("expected no prefix to change nothing; got %v", err)
 	}
 }
+
+// TestNamespacePrefixMovesPodSecurityWaivers: a QA stack's namespaces keep the levels of the ones they copy.
+func TestNamespacePrefixMovesPodSecurityWaivers(t *testing.T) {
+	base := mustDefault(t)
+	base.PodSecurity = map[string]PodSecurityWaiver{"logging": {Level: "privileged", Reason: "hostPath"}}
+	r, err := Resolve(base, Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := r.WithNamespacePrefix("qa-a-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		r                *Resolved
+		ns, want, reason string
+	}{
+		{p, "qa-a-logging", "privileged", "hostPath"}, {p, "logging", "restricted", ""}, {p, "qa-a-egov", "restricted", ""},
+		{r, "logging", "privileged", "hostPath"},
+	} {
+		if level, reason := tc.r.PodSecurity(tc.ns); string(level) != tc.want || reason != tc.reason {
+			t.Errorf("PodSecurity(%s) = %s, %q; want %s, %q", tc.ns, level, reason, tc.want, tc.reason)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package catalogue
 import (
 	"errors"
 	"fmt"
+	psaapi "k8s.io/pod-security-admission/api"
 	"slices"
 	"sort"
 )
@@ -270,4 +271,12 @@ func cloneModule(m Module) Module {
 	}
 	m.Services = svcs
 	return m
+}
+
+// PodSecurity is the Pod Security level a namespace enforces, with the reason when it is not restricted.
+func (r *Resolved) PodSecurity(namespace string) (psaapi.Level, string) {
+	if w, ok := r.cat.PodSecurity[namespace]; ok {
+		return psaapi.Level(w.Level), w.Reason
+	}
+	return psaapi.LevelRestricted, ""
 }

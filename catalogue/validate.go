@@ -3,6 +3,7 @@ package catalogue
 import (
 	"errors"
 	"fmt"
+	psaapi "k8s.io/pod-security-admission/api"
 	"regexp"
 	"slices"
 	"sort"
@@ -65,6 +66,7 @@ func validate(c *Catalogue, errs *errorList) {
 	validateModules(c, errs)
 	validateServices(c, errs)
 	validateSections(c, errs)
+	validatePodSecurity(c, errs)
 }
 
 func validateModules(c *Catalogue, errs *errorList) {
@@ -444,6 +446,27 @@ func joinKinds[K ~string](kinds []K) string {
 }
 
 // validateSections checks the workloads and settings of the backbone, gateway and infra sections.
+// validatePodSecurity checks the waivers: each names a namespace of the catalogue, a level looser than restricted
+// and a reason.
+func validatePodSecurity(c *Catalogue, errs *errorList) {
+	namespaces := (&Resolved{cat: c}).Namespaces()
+	for _, ns := range sortedKeys(c.PodSecurity) {
+		w := c.PodSecurity[ns]
+		at := "podSecurity." + ns
+		if !slices.Contains(namespaces, ns) {
+			errs.add("%s: %s is not a namespace of the catalogue%s (allowed: %s)", at, ns, didYouMean(ns, namespaces),
+				strings.Join(namespaces, ", "))
+		}
+		switch level, err := psaapi.ParseLevel(w.Level); {
+		case err != nil || level == psaapi.LevelRestricted:
+			errs.add("%s: level %q is not a waiver (allowed: %s, %s; restricted is the default, not listed)", at,
+				w.Level, psaapi.LevelBaseline, psaapi.LevelPrivileged)
+		case strings.TrimSpace(w.Reason) == "":
+			errs.add("%s: reason is required (which pods need %s, and what of theirs)", at, w.Level)
+		}
+	}
+}
+
 func validateSections(c *Catalogue, errs *errorList) {
 	b := c.Backbone
 	validateWorkload("backbone.kafka", b.Kafka.Workload, errs)

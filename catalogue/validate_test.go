@@ -177,6 +177,18 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 		{name: "a remove in an added service, then an entry without a source", build: func(t *testing.T) string {
 			return addJSON(t, map[string]any{"env": []any{map[string]any{"name": "A", "remove": true}, map[string]any{"name": "B"}}})
 		}, want: []string{"(A): remove is only allowed in a stack's overrides", "(B): needs exactly one source"}},
+		{name: "pod security waivers", mutate: func(t *testing.T, c *Catalogue) {
+			c.PodSecurity = map[string]PodSecurityWaiver{
+				"egv":               {Level: "baseline", Reason: "r"},
+				"backbone":          {Level: "restricted", Reason: "r"},
+				"kafka-cluster":     {Level: "root", Reason: "r"},
+				"zookeeper-cluster": {Level: "baseline"},
+				"es-cluster":        {Level: "privileged", Reason: "fine"},
+			}
+		}, want: []string{`podSecurity.egv: egv is not a namespace of the catalogue; did you mean "egov"?`,
+			`podSecurity.backbone: level "restricted" is not a waiver (allowed: baseline, privileged; restricted is the default, not listed)`,
+			`podSecurity.kafka-cluster: level "root" is not a waiver`,
+			"podSecurity.zookeeper-cluster: reason is required (which pods need baseline, and what of theirs)"}},
 		{name: "a cycle behind a missing dependency", mutate: func(t *testing.T, c *Catalogue) {
 			findModule(t, c, "backbone").Dependencies = []string{"payments", "business"}
 		}, want: []string{`module backbone: depends on "payments"`, "dependency cycle backbone -> business -> core -> backbone"}},

@@ -37,6 +37,7 @@ func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation
 	env, err := k8s.NewEnvironment(ctx, "digit", &k8s.EnvironmentArgs{
 		Namespaces:       w.namespaces(),
 		ConfigNamespaces: w.configNamespaces(),
+		PodSecurity:      w.podSecurity(),
 		EgovConfig:       w.egovConfig(),
 		ServiceHosts:     w.serviceHosts(),
 		DBUser:           f.Database.User,
@@ -113,6 +114,35 @@ func (w *wiring) namespaces() []string {
 		set[wl.Namespace] = true
 	}
 	return sortedSet(set)
+}
+
+// podSecurity are the Pod Security levels of the namespaces the stack creates, where they are not restricted.
+func (w *wiring) podSecurity() map[string]string {
+	out := map[string]string{}
+	for ns, waiver := range podSecurityWaivers(w.cfg) {
+		if slices.Contains(w.namespaces(), ns) {
+			out[ns] = waiver.Level
+		}
+	}
+	return out
+}
+
+// podSecurityWaivers are the catalogue's waivers plus those the stack's own settings need: Elasticsearch's
+// namespace is privileged when its pods get the sysctl init container.
+func podSecurityWaivers(cfg *config.Config) map[string]catalogue.PodSecurityWaiver {
+	cat := cfg.Services.Catalogue
+	out := map[string]catalogue.PodSecurityWaiver{}
+	for _, ns := range cat.Namespaces() {
+		if level, reason := cat.PodSecurity(ns); reason != "" {
+			out[ns] = catalogue.PodSecurityWaiver{Level: string(level), Reason: reason}
+		}
+	}
+	if cfg.Services.ElasticsearchSysctl {
+		out[cat.Backbone().ElasticsearchData.Namespace] = catalogue.PodSecurityWaiver{Level: "privileged",
+			Reason: "digit:elasticsearchSysctl: a privileged init container raises the node's vm.max_map_count for " +
+				"Elasticsearch (the EKS AMI already sets it, so aws stacks leave it off)"}
+	}
+	return out
 }
 
 // configNamespaces are the namespaces with DIGIT services, which read egov-config, egov-service-host and db.

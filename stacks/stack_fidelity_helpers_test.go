@@ -25,6 +25,8 @@ type renderedStack struct {
 	cfg  *config.Config
 	// deployments by metadata.name
 	deployments map[string]mocktest.Resource
+	// rec has every registration of the stack.
+	rec *mocktest.Recorder
 }
 
 var (
@@ -86,7 +88,7 @@ func renderStack(t *testing.T, stack string) *renderedStack {
 	if err != nil {
 		t.Fatalf("stack %s: %v", stack, err)
 	}
-	r := &renderedStack{name: stack, cfg: cfg, deployments: map[string]mocktest.Resource{}}
+	r := &renderedStack{name: stack, cfg: cfg, deployments: map[string]mocktest.Resource{}, rec: rec}
 	for _, d := range rec.ByType("kubernetes:apps/v1:Deployment") {
 		name := d.MetadataName()
 		if _, dup := r.deployments[name]; dup {

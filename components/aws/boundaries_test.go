@@ -91,6 +91,8 @@ func TestSnapshotNameIsAValidIdentifier(t *testing.T) {
 		"--":                     "",
 		strings.Repeat("a", 250): strings.Repeat("a", 240) + "-final",
 		strings.Repeat("a", 240): strings.Repeat("a", 240) + "-final",
+		// The cut at 240 falls just after a hyphen, which goes too: no "--final".
+		strings.Repeat("a", 239) + "-bcd": strings.Repeat("a", 239) + "-final",
 		// The edges of the letter and digit ranges are kept; the characters beside them are separators.
 		"az09":  "az09-final",
 		"a/b:c": "a-b-c-final",

@@ -158,12 +158,11 @@ func snapshotName(name string) string {
 			b.WriteByte('-')
 		}
 	}
-	s := strings.TrimRight(b.String(), "-")
+	// Cut to 240 before trimming, so that the cut cannot leave a hyphen before "-final" (RDS refuses "--").
+	s := b.String()
+	s = strings.TrimRight(s[:min(len(s), 240)], "-")
 	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		return ""
-	}
-	if len(s) > 240 {
-		s = s[:240]
 	}
 	return s + "-final"
 }

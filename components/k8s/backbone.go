@@ -454,13 +454,6 @@ func (a *BackboneArgs) resolve() (*resolvedBackbone, error) {
 	return r, nil
 }
 
-func minInt(a, b int) int {
-	if a < b {
-		return a
-	}
-	return b
-}
-
 // stsPlan is what differs between the four stateful roles; statefulSet builds the objects they share.
 type stsPlan struct {
 	role, name     string
@@ -621,9 +614,8 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 		SecurityContext:              podSec,
 		Containers:                   corev1.ContainerArray{container},
 		Affinity:                     spreadAffinity(a.ZoneLabel, sel),
-	}
-	if len(p.initContainers) > 0 {
-		podSpec.InitContainers = p.initContainers
+		// Empty when there are none: the SDK sends a nil array as absent.
+		InitContainers: p.initContainers,
 	}
 
 	sts, err := appsv1.NewStatefulSet(ctx, b.name+"-"+p.name, &appsv1.StatefulSetArgs{
@@ -806,10 +798,10 @@ func kafkaPlan(a *BackboneArgs) stsPlan {
 		envLit("KAFKA_LOG_DIRS", "/opt/kafka/data/logs"),
 		envLit("KAFKA_NUM_PARTITIONS", fmt.Sprint(a.KafkaTopics.NumPartitions)),
 		// Replication factors above the broker count make topic creation fail; cap them for small clusters.
-		envLit("KAFKA_DEFAULT_REPLICATION_FACTOR", fmt.Sprint(minInt(a.KafkaTopics.ReplicationFactor, n))),
-		envLit("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", fmt.Sprint(minInt(a.KafkaTopics.OffsetsReplicationFactor, n))),
-		envLit("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", fmt.Sprint(minInt(3, n))),
-		envLit("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", fmt.Sprint(minInt(2, n))),
+		envLit("KAFKA_DEFAULT_REPLICATION_FACTOR", fmt.Sprint(min(a.KafkaTopics.ReplicationFactor, n))),
+		envLit("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", fmt.Sprint(min(a.KafkaTopics.OffsetsReplicationFactor, n))),
+		envLit("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", fmt.Sprint(min(3, n))),
+		envLit("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", fmt.Sprint(min(2, n))),
 		// DIGIT services rely on topics being created on first use.
 		envLit("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true"),
 	}
@@ -921,21 +913,22 @@ func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, p
 
 func (b *backboneBuilder) deployments() error {
 	a := &b.r.BackboneArgs
-	if a.Redis.Enabled {
-		err := b.deployment(redisName, "redis", a.Redis, []namedPort{{"redis", 6379}}, corev1.ContainerArgs{
+	rf := fmt.Sprint(min(3, a.Kafka.Replicas))
+	json := "org.apache.kafka.connect.json.JsonConverter"
+	for _, d := range []struct {
+		name, component string
+		spec            DeploymentSpec
+		ports           []namedPort
+		c               corev1.ContainerArgs
+		nonRootUser     int // 0 = image starts as root
+	}{
+		{redisName, "redis", a.Redis, []namedPort{{"redis", 6379}}, corev1.ContainerArgs{
 			// DIGIT uses Redis as a cache: no snapshots, so no disk and nothing to restore.
 			Args:           pulumi.ToStringArray([]string{"redis-server", "--save", "", "--appendonly", "no"}),
 			ReadinessProbe: tcpProbe("redis", 5),
 			LivenessProbe:  tcpProbe("redis", 15),
-		}, 999) // the redis user of the official image
-		if err != nil {
-			return err
-		}
-	}
-	if a.KafkaConnect.Enabled {
-		rf := fmt.Sprint(minInt(3, a.Kafka.Replicas))
-		json := "org.apache.kafka.connect.json.JsonConverter"
-		err := b.deployment(connectName, "kafka-connect", a.KafkaConnect, []namedPort{{"http", 8083}}, corev1.ContainerArgs{
+		}, 999}, // the redis user of the official image
+		{connectName, "kafka-connect", a.KafkaConnect, []namedPort{{"http", 8083}}, corev1.ContainerArgs{
 			Env: corev1.EnvVarArray{
 				envField("POD_IP", "status.podIP"),
 				envLit("CONNECT_BOOTSTRAP_SERVERS", fmt.Sprintf("PLAINTEXT://%s.%s:9092", kafkaName, a.Kafka.Namespace)),
@@ -959,21 +952,20 @@ func (b *backboneBuilder) deployments() error {
 			},
 			ReadinessProbe: httpProbe("/", "http", 30),
 			LivenessProbe:  httpProbe("/", "http", 90),
-		}, 0) // Confluent 5.x images write their config under /etc as root
-		if err != nil {
-			return err
-		}
-	}
-	if a.Kibana.Enabled {
-		err := b.deployment(kibanaName, "kibana", a.Kibana, []namedPort{{"http", 5601}}, corev1.ContainerArgs{
+		}, 0}, // Confluent 5.x images write their config under /etc as root
+		{kibanaName, "kibana", a.Kibana, []namedPort{{"http", 5601}}, corev1.ContainerArgs{
 			Env: corev1.EnvVarArray{
 				envLit("ELASTICSEARCH_URL", fmt.Sprintf("http://%s.%s:9200", esDataName, a.ElasticsearchData.Namespace)),
 				envLit("SERVER_HOST", "0.0.0.0"),
 			},
 			ReadinessProbe: httpProbe("/api/status", "http", 30),
 			LivenessProbe:  httpProbe("/api/status", "http", 120),
-		}, 1000) // the kibana user of the official image
-		if err != nil {
+		}, 1000}, // the kibana user of the official image
+	} {
+		if !d.spec.Enabled {
+			continue
+		}
+		if err := b.deployment(d.name, d.component, d.spec, d.ports, d.c, d.nonRootUser); err != nil {
 			return err
 		}
 	}

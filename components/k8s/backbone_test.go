@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/internal/mocktest"
 )
 
 const (
@@ -184,8 +186,46 @@ func TestBackboneOutputsAndWiring(t *testing.T) {
 		}
 	}
 	m.MustFind(t, tService, "backbone-redis")
-	m.MustFind(t, tDeployment, "backbone-kafka-connect")
+	if got, _ := mocktest.AwaitString(t, bb.Redis.Metadata.Name().Elem()); got != "redis" {
+		t.Errorf("Redis output is the Deployment %q, want redis", got)
+	}
+	connect := m.MustFind(t, tDeployment, "backbone-kafka-connect")
+	if got := connect.String(c + "[name=KAFKA_HEAP_OPTS].value"); got != "-Xms512M -Xmx512M" {
+		t.Errorf("kafka-connect KAFKA_HEAP_OPTS = %q, want the default -Xms512M -Xmx512M", got)
+	}
 	m.MustFind(t, tDeployment, "backbone-kibana-v1")
+	// The Confluent images start as root and keep their capabilities; the others run as their image's user with
+	// every capability dropped.
+	for _, w := range []struct {
+		typ, name string
+		user      int // 0: root
+	}{
+		{tSTS, "backbone-kafka-v2", 0}, {tSTS, "backbone-zookeeper-v2", 0},
+		{tSTS, "backbone-elasticsearch-data-v1", 1000}, {tSTS, "backbone-elasticsearch-master-v1", 1000},
+		{tDeployment, "backbone-redis", 999}, {tDeployment, "backbone-kafka-connect", 0}, {tDeployment, "backbone-kibana-v1", 1000},
+	} {
+		r := m.MustFind(t, w.typ, w.name)
+		pod, ctr := "spec.template.spec.securityContext", "spec.template.spec.containers[0].securityContext"
+		if w.user == 0 {
+			if r.Has(pod+".runAsNonRoot") || r.Has(pod+".runAsUser") || r.Has(ctr+".capabilities") {
+				t.Errorf("%s starts as root, but has pod %v container %v", w.name, r.Get(pod), r.Get(ctr))
+			}
+			continue
+		}
+		if r.Get(pod+".runAsNonRoot") != true || r.Int(pod+".runAsUser") != w.user || r.Int(pod+".fsGroup") != w.user ||
+			strings.Join(r.Strings(ctr+".capabilities.drop"), ",") != "ALL" {
+			t.Errorf("%s: want non-root %d with capabilities dropped, got pod %v container %v", w.name, w.user, r.Get(pod), r.Get(ctr))
+		}
+	}
+	// The Confluent images get a wrapper deriving their id from the ordinal; Elasticsearch keeps its entrypoint.
+	for name, want := range map[string]string{"backbone-kafka-v2": "KAFKA_BROKER_ID", "backbone-zookeeper-v2": "ZOOKEEPER_SERVER_ID"} {
+		if cmd := m.MustFind(t, tSTS, name).Strings("spec.template.spec.containers[0].command"); len(cmd) != 3 || !strings.Contains(cmd[2], want) {
+			t.Errorf("%s command %v does not set %s", name, cmd, want)
+		}
+	}
+	if es := m.MustFind(t, tSTS, "backbone-elasticsearch-data-v1"); es.Has("spec.template.spec.containers[0].command") {
+		t.Errorf("elasticsearch command %v overrides the image entrypoint", es.Get("spec.template.spec.containers[0].command"))
+	}
 	cron := m.MustFind(t, "kubernetes:batch/v1:CronJob", "backbone-es-curator")
 	if !strings.HasPrefix(cron.String("spec.jobTemplate.spec.template.spec.containers[0].image"), "bobrik/curator:5.6.0") {
 		t.Errorf("curator image")
@@ -245,6 +285,10 @@ func TestBackboneSmallCluster(t *testing.T) {
 		if kafka.String(c+"[name="+n+"].value") != "1" {
 			t.Errorf("%s = %q with one broker", n, kafka.String(c+"[name="+n+"].value"))
 		}
+	}
+	// A single ZooKeeper runs standalone: a server list would put it in quorum mode.
+	if zk := m.MustFind(t, tSTS, "bb-zookeeper-v2"); zk.Has(c + "[name=ZOOKEEPER_SERVERS]") {
+		t.Errorf("one zookeeper with ZOOKEEPER_SERVERS %q", zk.String(c+"[name=ZOOKEEPER_SERVERS].value"))
 	}
 	if len(m.ByType(tDeployment)) != 0 || len(m.ByType("kubernetes:batch/v1:CronJob")) != 0 {
 		t.Errorf("disabled roles were deployed")
@@ -378,5 +422,11 @@ func TestBackboneBounds(t *testing.T) {
 			c.mutate(a)
 			expectArgsError(t, run(a), c.want...)
 		})
+	}
+	// A memory limit that does not parse is reported once, not also as a request above it.
+	a := fullBackbone(StorageStatic)
+	a.Zookeeper.MemoryLimit = "big"
+	if err := pulumi.RunErr(run(a), pulumi.WithMocks("digit", "test", mocktest.New())); err == nil || !strings.Contains(err.Error(), "Zookeeper.MemoryLimit:") || strings.Contains(err.Error(), "exceeds") {
+		t.Errorf("MemoryLimit big: got %v, want only the MemoryLimit error", err)
 	}
 }

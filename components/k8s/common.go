@@ -112,10 +112,7 @@ func objectMeta(name, namespace string, labels pulumi.StringMap) *metav1.ObjectM
 
 // imageTag returns the tag of an image reference ("" when it has none or is pinned by digest only).
 func imageTag(image string) string {
-	ref := image
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
+	ref, _, _ := strings.Cut(image, "@")
 	slash := strings.LastIndex(ref, "/")
 	if colon := strings.LastIndex(ref, ":"); colon > slash {
 		return ref[colon+1:]
@@ -315,11 +312,8 @@ func envField(name, path string) corev1.EnvVarInput {
 
 // childOpts parents a child on the component and adds the caller's explicit dependencies.
 func childOpts(parent pulumi.Resource, deps []pulumi.Resource, extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
-	opts := []pulumi.ResourceOption{pulumi.Parent(parent)}
-	if len(deps) > 0 {
-		opts = append(opts, pulumi.DependsOn(deps))
-	}
-	return append(opts, extra...)
+	// DependsOn of no resources adds no dependency.
+	return append([]pulumi.ResourceOption{pulumi.Parent(parent), pulumi.DependsOn(deps)}, extra...)
 }
 
 // zoneSpread prefers spreading Pods over zones without ever blocking scheduling (ScheduleAnyway): a zone outage

@@ -300,7 +300,7 @@ func (a *DigitServiceArgs) resolve() (*resolvedService, error) {
 	if d.Replicas == 0 {
 		d.Replicas = 1
 	}
-	if d.Replicas < 0 {
+	if d.Replicas < 1 {
 		e.add("Replicas", "%d must be at least 1", d.Replicas)
 	}
 	if d.MemoryLimit == "" {
@@ -700,17 +700,12 @@ func NewDigitService(ctx *pulumi.Context, name string, args *DigitServiceArgs, o
 		ReadinessProbe:  readiness,
 		LivenessProbe:   liveness,
 		SecurityContext: appSec,
-	}
-	if len(mounts) > 0 {
-		app.VolumeMounts = mounts
+		// Nil when there are none, which the SDK sends as absent (so for inits and volumes below).
+		VolumeMounts: mounts,
 	}
 	podSpec.Containers = corev1.ContainerArray{app}
-	if len(inits) > 0 {
-		podSpec.InitContainers = inits
-	}
-	if len(volumes) > 0 {
-		podSpec.Volumes = volumes
-	}
+	podSpec.InitContainers = inits
+	podSpec.Volumes = volumes
 
 	if d.ServiceAccountName != "" {
 		meta := l.stableMeta(d.ServiceAccountName, d.Namespace)

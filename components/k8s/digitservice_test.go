@@ -264,6 +264,10 @@ func TestDigitServiceSingleReplica(t *testing.T) {
 	if dep.Int("spec.replicas") != 1 {
 		t.Errorf("replicas = %v", dep.Get("spec.replicas"))
 	}
+	// The surge-only strategy is for a guaranteed floor above one; a single replica keeps Kubernetes' default.
+	if dep.Has("spec.strategy") {
+		t.Errorf("single replica with strategy %v", dep.Get("spec.strategy"))
+	}
 	ing := m.MustFind(t, tIngress, "egov-user")
 	b := "spec.rules[0].http.paths[0].backend.service"
 	if ing.String(b+".name") != "egov-user" || ing.Int(b+".port.number") != 8080 || ing.Has("spec.rules[0].host") {
@@ -302,6 +306,13 @@ func TestDigitServiceFrontend(t *testing.T) {
 	}
 	if dep.Len(app+".env") != 0 {
 		t.Errorf("frontend env should be empty (no JAVA_OPTS, no DB): %v", dep.Get(app+".env"))
+	}
+	// Without files, migration or git-sync there is nothing to mount, and no checksum to roll the pods with.
+	for _, p := range []string{"spec.template.spec.volumes", "spec.template.spec.initContainers", app + ".volumeMounts",
+		`spec.template.metadata.annotations["digit.egov.org/config-checksum"]`} {
+		if dep.Has(p) {
+			t.Errorf("frontend without files has %s: %v", p, dep.Get(p))
+		}
 	}
 	if m.MustFind(t, tService, "employee").Int("spec.ports[0].port") != 80 {
 		t.Errorf("service port")

@@ -1,8 +1,11 @@
 package k8s
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
+
+	psaapi "k8s.io/pod-security-admission/api"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -48,8 +51,12 @@ type EnvironmentArgs struct {
 	// Version is the app.kubernetes.io/version label of the shared objects, e.g. the DIGIT release ("core-v2.9").
 	// Default: "v1".
 	Version string
-	// Labels are extra labels on every Namespace (e.g. Pod Security admission levels). Default: none.
+	// Labels are extra labels on every Namespace. Default: none.
 	Labels map[string]string
+	// PodSecurity is the Pod Security level a namespace enforces (privileged, baseline or restricted), by namespace.
+	// Every namespace warns and audits at restricted whatever it enforces, so what a waiver allows stays visible.
+	// Default: restricted for every namespace not listed. Each key must be one of Namespaces.
+	PodSecurity map[string]string
 	// DependsOn are resources everything here waits for (e.g. Foundation.ClusterReady). Default: none.
 	DependsOn []pulumi.Resource
 	// OmitSecrets leaves the db Secret out, for manifests rendered to files: a Secret written to disk holds the
@@ -105,6 +112,15 @@ func (a *EnvironmentArgs) validate() error {
 			e.add(f, "%q is listed twice", ns)
 		}
 		cseen[ns] = true
+	}
+	for _, ns := range sortedKeys(a.PodSecurity) {
+		if !seen[ns] {
+			e.add("PodSecurity["+ns+"]", "%q is not one of Namespaces", ns)
+		}
+		if _, err := psaapi.ParseLevel(a.PodSecurity[ns]); err != nil {
+			e.add("PodSecurity["+ns+"]", "%q is not a Pod Security level (allowed: %s, %s, %s)", a.PodSecurity[ns],
+				psaapi.LevelPrivileged, psaapi.LevelBaseline, psaapi.LevelRestricted)
+		}
 	}
 	for _, k := range sortedKeys(a.EgovConfig) {
 		if !configKeyRE.MatchString(k) {
@@ -196,6 +212,14 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 			LabelManagedBy: pulumi.String("pulumi"),
 		}
 		for k, v := range a.Labels {
+			labels[k] = pulumi.String(v)
+		}
+		enforce := cmp.Or(a.PodSecurity[ns], string(psaapi.LevelRestricted))
+		for k, v := range map[string]string{
+			psaapi.EnforceLevelLabel: enforce, psaapi.EnforceVersionLabel: psaapi.VersionLatest,
+			psaapi.WarnLevelLabel: string(psaapi.LevelRestricted), psaapi.WarnVersionLabel: psaapi.VersionLatest,
+			psaapi.AuditLevelLabel: string(psaapi.LevelRestricted), psaapi.AuditVersionLabel: psaapi.VersionLatest,
+		} {
 			labels[k] = pulumi.String(v)
 		}
 		n, err := corev1.NewNamespace(ctx, name+"-"+ns, &corev1.NamespaceArgs{

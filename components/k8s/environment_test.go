@@ -59,6 +59,11 @@ func TestEnvironment(t *testing.T) {
 		if s.String("stringData.password") != dbPassword || s.String("stringData.flyway-password") != dbPassword {
 			t.Errorf("secret %s does not carry the password", s.Name)
 		}
+		// Flyway defaults to the application's user.
+		if s.String("stringData.username") != "digit" || s.String("stringData.flyway-username") != "digit" {
+			t.Errorf("secret %s: username %q flyway-username %q, want digit for both", s.Name,
+				s.String("stringData.username"), s.String("stringData.flyway-username"))
+		}
 		if !s.IsSecret("stringData.password") || !s.IsSecret("stringData.flyway-password") {
 			t.Errorf("secret %s: password is not a secret input", s.Name)
 		}
@@ -78,6 +83,9 @@ func TestEnvironment(t *testing.T) {
 		switch cm.MetadataName() {
 		case "egov-config":
 			cfg++
+			if v := cm.Label(LabelVersion); v != "v1" {
+				t.Errorf("egov-config version label %q, want the default v1", v)
+			}
 			if cm.String("data.db-url") != "jdbc:postgresql://db.internal:5432/digit" {
 				t.Errorf("db-url = %q", cm.String("data.db-url"))
 			}
@@ -120,8 +128,11 @@ func TestEnvironmentValidation(t *testing.T) {
 		{"ConfigNamespaces[0]", func(a *EnvironmentArgs) { a.ConfigNamespaces = []string{"monitoring"} }},
 		{"EgovConfig[db url]", func(a *EnvironmentArgs) { a.EgovConfig["db url"] = pulumi.String("x") }},
 		{"ServiceHosts[egov-user]", func(a *EnvironmentArgs) { a.ServiceHosts["egov-user"] = "egov-user.egov:8080" }},
+		{"ServiceHosts[egov-user]", func(a *EnvironmentArgs) { a.ServiceHosts["egov-user"] = "http://egov-user.egov:8080" }},
 		{"DBUser", func(a *EnvironmentArgs) { a.DBUser = nil }},
 		{"DBPassword", func(a *EnvironmentArgs) { a.DBPassword = nil }},
+		{"PodSecurity[monitoring]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"monitoring": "baseline"} }},
+		{"PodSecurity[egov]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"egov": "root"} }},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {
@@ -129,5 +140,26 @@ func TestEnvironmentValidation(t *testing.T) {
 			c.mutate(a)
 			expectArgsError(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err }, c.field+":")
 		})
+	}
+}
+
+// TestNamespacesEnforcePodSecurity: each namespace enforces its level (restricted when not given) and warns and
+// audits at restricted, each pinned to the latest standard.
+func TestNamespacesEnforcePodSecurity(t *testing.T) {
+	a := envArgs()
+	a.PodSecurity = map[string]string{"es-cluster": "privileged", "egov": "baseline"}
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err })
+	for ns, enforce := range map[string]string{"backbone": "restricted", "egov": "baseline", "es-cluster": "privileged"} {
+		n := m.MustFind(t, "kubernetes:core/v1:Namespace", "env-"+ns)
+		want := map[string]string{
+			"pod-security.kubernetes.io/enforce": enforce, "pod-security.kubernetes.io/enforce-version": "latest",
+			"pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/warn-version": "latest",
+			"pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/audit-version": "latest",
+		}
+		for k, v := range want {
+			if got := n.Label(k); got != v {
+				t.Errorf("namespace %s: label %s = %q, want %q", ns, k, got, v)
+			}
+		}
 	}
 }

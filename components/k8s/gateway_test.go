@@ -165,18 +165,26 @@ func TestGatewayValidation(t *testing.T) {
 // node drain) nor a surge strategy; two get both. Only a LoadBalancer Service keeps the client address (Local).
 func TestGatewayReplicasAndServiceType(t *testing.T) {
 	for _, tc := range []struct {
-		replicas int
-		svcType  string
-		pdb      bool
-		policy   string
+		replicas  int
+		svcType   string
+		zoneLabel string
+		pdb       bool
+		policy    string
+		spreadKey string
 	}{
-		{1, "NodePort", false, ""},
-		{2, "LoadBalancer", true, "Local"},
+		{1, "NodePort", "", false, "", "topology.kubernetes.io/zone"},
+		{2, "LoadBalancer", "example.org/rack", true, "Local", "example.org/rack"},
 	} {
+		var gw *Gateway
 		m := mustRun(t, func(ctx *pulumi.Context) error {
-			_, err := NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Replicas: tc.replicas, ServiceType: tc.svcType})
+			var err error
+			gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Replicas: tc.replicas, ServiceType: tc.svcType, ZoneLabel: tc.zoneLabel})
 			return err
 		})
+		// What Ingresses wait for: the controller Deployment, its Service and the IngressClass.
+		if gw == nil || len(gw.Ready) != 3 {
+			t.Fatalf("%d replicas: gateway %+v, want 3 resources in Ready", tc.replicas, gw)
+		}
 		pdbs := m.ByType("kubernetes:policy/v1:PodDisruptionBudget")
 		dep := m.MustFind(t, tDeployment, "gw-ingress-nginx-controller")
 		strategy := dep.String("spec.strategy.type")
@@ -185,6 +193,9 @@ func TestGatewayReplicasAndServiceType(t *testing.T) {
 		}
 		if tc.pdb && dep.Int("spec.strategy.rollingUpdate.maxUnavailable") != 0 {
 			t.Errorf("%d replicas: maxUnavailable %v, want 0", tc.replicas, dep.Get("spec.strategy.rollingUpdate"))
+		}
+		if got := dep.String("spec.template.spec.topologySpreadConstraints[0].topologyKey"); got != tc.spreadKey {
+			t.Errorf("%d replicas: spread over %q, want %q", tc.replicas, got, tc.spreadKey)
 		}
 		// A rule names resources only where it restricts to them: an empty list would grant nothing.
 		for _, role := range append(m.ByType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"), m.ByType("kubernetes:rbac.authorization.k8s.io/v1:Role")...) {

@@ -78,15 +78,20 @@ func TestInfraServicesAll(t *testing.T) {
 	if svc := m.MustFind(t, tService, "infra-prometheus"); svc.Int("spec.ports[name=http].port") != 9090 {
 		t.Errorf("prometheus service: %v", svc.Get("spec"))
 	}
-	// Each add-on's ServiceAccount is bound to its own ClusterRole.
-	for _, sa := range []struct{ crb, role, sa, ns string }{
-		{"infra-fluent-bit-logging", "fluent-bit-logging", "fluent-bit", "logging"},
-		{"infra-prometheus-monitoring", "prometheus-monitoring", "prometheus", "monitoring"},
+	// Each add-on's ServiceAccount is bound to its own ClusterRole, and its workload waits for both.
+	for _, sa := range []struct{ crb, role, sa, ns, workloadType, workload string }{
+		{"infra-fluent-bit-logging", "fluent-bit-logging", "fluent-bit", "logging", "kubernetes:apps/v1:DaemonSet", "infra-fluent-bit"},
+		{"infra-prometheus-monitoring", "prometheus-monitoring", "prometheus", "monitoring", tDeployment, "infra-prometheus"},
 	} {
 		b := m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", sa.crb)
 		if b.String("roleRef.name") != sa.role || b.String("subjects[0].name") != sa.sa || b.String("subjects[0].namespace") != sa.ns {
 			t.Errorf("%s binds %q to %s/%s, want %s to %s/%s", sa.crb, b.String("roleRef.name"), b.String("subjects[0].namespace"),
 				b.String("subjects[0].name"), sa.role, sa.ns, sa.sa)
+		}
+		w := m.MustFind(t, sa.workloadType, sa.workload)
+		account := m.MustFind(t, tSA, "infra-"+sa.sa)
+		if !contains(w.DependsOn, account.URN) || !contains(w.DependsOn, b.URN) {
+			t.Errorf("%s does not wait for its ServiceAccount and ClusterRoleBinding: %v", sa.workload, w.DependsOn)
 		}
 	}
 	// What waits for the add-ons waits for each workload.
