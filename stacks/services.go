@@ -158,14 +158,10 @@ func (w *wiring) configNamespaces() []string {
 
 // workloads are the third-party workloads of enabled modules (cert-manager only with a domain).
 func (w *wiring) workloads() []catalogue.Workload {
-	var out []catalogue.Workload
-	for _, wl := range w.cat.Workloads() {
-		if strings.HasPrefix(wl.Name, "cert-manager") && w.cat.Gateway().CertManager.OnlyWithDomain && w.cfg.Services.Domain == "" {
-			continue
-		}
-		out = append(out, wl)
-	}
-	return out
+	return slices.DeleteFunc(w.cat.Workloads(), func(wl catalogue.Workload) bool {
+		return strings.HasPrefix(wl.Name, "cert-manager") && w.cat.Gateway().CertManager.OnlyWithDomain &&
+			w.cfg.Services.Domain == ""
+	})
 }
 
 func sortedSet(set map[string]bool) []string {

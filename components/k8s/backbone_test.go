@@ -430,3 +430,18 @@ func TestBackboneBounds(t *testing.T) {
 		t.Errorf("MemoryLimit big: got %v, want only the MemoryLimit error", err)
 	}
 }
+
+// TestBackboneDeploymentsAfterADisabledOne: turning redis off leaves kafka-connect and kibana, which come after it,
+// deployed.
+func TestBackboneDeploymentsAfterADisabledOne(t *testing.T) {
+	a := fullBackbone(StorageDynamic)
+	a.Redis.Enabled = false
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
+	var got []string
+	for _, d := range m.ByType("kubernetes:apps/v1:Deployment") {
+		got = append(got, d.MetadataName())
+	}
+	if strings.Join(got, ",") != "kafka-connect,kibana-v1" {
+		t.Errorf("Deployments %v, want kafka-connect and kibana-v1 without redis", got)
+	}
+}

@@ -1,6 +1,9 @@
 package k8s
 
 import (
+	"crypto/sha256"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -198,5 +201,34 @@ func TestInfraServicesBounds(t *testing.T) {
 			}
 			expectArgsError(t, fn, c.field+":")
 		})
+	}
+}
+
+// TestPrometheusHoldsNoNodeProxyAndNoLifecycle: Prometheus reads node metrics from each kubelet with nodes/metrics
+// (not through the apiserver's node proxy, whose nodes/proxy grant reaches every kubelet endpoint), cannot be shut
+// down over its web port, and a changed configuration rolls its pod. Controls: CIS Kubernetes 5.1.x (least
+// privilege RBAC), no unauthenticated lifecycle API.
+func TestPrometheusHoldsNoNodeProxyAndNoLifecycle(t *testing.T) {
+	m, _ := deployInfra(t, infraArgs())
+	role := m.MustFind(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "infra-prometheus-monitoring")
+	var resources []string
+	for i := range role.Len("rules") {
+		resources = append(resources, role.Strings(fmt.Sprintf("rules[%d].resources", i))...)
+	}
+	if !slices.Contains(resources, "nodes/metrics") || slices.Contains(resources, "nodes/proxy") {
+		t.Errorf("prometheus ClusterRole resources %v: want nodes/metrics and no nodes/proxy", resources)
+	}
+	conf := m.MustFind(t, "kubernetes:core/v1:ConfigMap", "infra-prometheus-config").String(`data["prometheus.yml"]`)
+	if strings.Contains(conf, "/proxy/metrics") || strings.Contains(conf, "kubernetes.default.svc") {
+		t.Errorf("prometheus.yml still scrapes nodes through the apiserver proxy:\n%s", conf)
+	}
+	d := m.MustFind(t, tDeployment, "infra-prometheus")
+	args := d.Strings("spec.template.spec.containers[0].args")
+	if slices.Contains(args, "--web.enable-lifecycle") {
+		t.Errorf("prometheus args %v: the lifecycle API is on", args)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(conf)))
+	if got := d.String(`spec.template.metadata.annotations["digit.egov.org/config-checksum"]`); got != sum {
+		t.Errorf("prometheus pod checksum %q, want the sha256 of prometheus.yml %q", got, sum)
 	}
 }

@@ -136,11 +136,11 @@ func StackFileSource(path string, secrets map[string]string) (MapSource, error) 
 		case string:
 			src.Values[k] = t
 		case map[string]any:
-			if _, secure := t["secure"]; secure && len(t) == 1 {
-				continue // filled from secrets below, or left unset
+			// {secure: ...} alone is filled from secrets below, or left unset.
+			if _, secure := t["secure"]; !secure || len(t) > 1 {
+				j, _ := json.Marshal(t)
+				src.Values[k] = string(j)
 			}
-			j, _ := json.Marshal(t)
-			src.Values[k] = string(j)
 		case []any:
 			j, _ := json.Marshal(t)
 			src.Values[k] = string(j)

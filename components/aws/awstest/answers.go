@@ -113,10 +113,7 @@ func serviceAndType(token string) (string, string) {
 	if len(parts) != 3 {
 		return "mock", "resource"
 	}
-	mod := parts[1]
-	if i := strings.Index(mod, "/"); i >= 0 {
-		mod = mod[:i]
-	}
+	mod, _, _ := strings.Cut(parts[1], "/")
 	return mod, strings.ToLower(parts[2][:1]) + parts[2][1:]
 }
 
