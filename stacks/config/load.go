@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // digit:timezone is checked against the zone database of the Go release, not the machine's
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
@@ -602,7 +604,9 @@ func (l *loader) loadServices(c *Config) {
 		l.fail("tenantId", "%q must be lowercase letters and digits, starting with a letter", s.TenantID)
 	}
 	s.Timezone = l.str("timezone", DefaultTimezone)
-	if !strings.Contains(s.Timezone, "/") && s.Timezone != "UTC" {
+	// The zone database is compiled in (time/tzdata), so the answer does not depend on the deployer's machine;
+	// "Local" would be the deployer's zone, which the containers do not share.
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" || s.Timezone == "Local" {
 		l.fail("timezone", "%q is not an IANA time zone (e.g. Asia/Kolkata)", s.Timezone)
 	}
 	s.RenderDir = l.str("renderDir", "")

@@ -171,6 +171,8 @@ func TestMalformedConfigs(t *testing.T) {
 		{"bad domain", awsBase, map[string]string{"digit:domain": "not a domain"}, nil, []string{"digit:domain", "not a DNS name"}},
 		{"domain without email", awsBase, map[string]string{"digit:domain": "digit.example.org"}, nil, []string{"digit:tlsEmail", "required when digit:domain"}},
 		{"bad timezone", awsBase, map[string]string{"digit:timezone": "IST"}, nil, []string{"digit:timezone", `"IST"`}},
+		{"unknown zone with a slash", awsBase, map[string]string{"digit:timezone": "Asia/Kolkatta"}, nil, []string{`digit:timezone: "Asia/Kolkatta" is not an IANA time zone`}},
+		{"the deployer's zone", awsBase, map[string]string{"digit:timezone": "Local"}, nil, []string{`digit:timezone: "Local" is not an IANA time zone`}},
 		{"bad tenant", awsBase, map[string]string{"digit:tenantId": "Punjab State"}, nil, []string{"digit:tenantId"}},
 		{"catalogue unknown field", awsBase, map[string]string{"digit:catalogue": `{"modulez":{}}`}, nil, []string{"digit:catalogue", "modulez"}},
 		{"catalogue unknown module", awsBase, map[string]string{"digit:catalogue": `{"modules":{"m_nope":{"enabled":false}}}`}, nil, []string{"digit:catalogue", "m_nope"}},
