@@ -117,3 +117,20 @@ func TestNamespacePrefixMovesPodSecurityWaivers(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefixedHostsOfNamespacesThatArePrefixesOfEachOther: whichever order the namespaces come in, a host in
+// kafka-cluster is moved as kafka-cluster, not as kafka followed by "-cluster", and one in kafka as kafka.
+func TestPrefixedHostsOfNamespacesThatArePrefixesOfEachOther(t *testing.T) {
+	for _, namespaces := range [][]string{{"kafka", "kafka-cluster"}, {"kafka-cluster", "kafka"}} {
+		rewrite := hostRewriter(namespaces, "qa-")
+		for in, want := range map[string]string{
+			"kafka-v2.kafka-cluster:9092":       "kafka-v2.qa-kafka-cluster:9092",
+			"broker.kafka:9092,x.kafka-cluster": "broker.qa-kafka:9092,x.qa-kafka-cluster",
+			"x.kafka-clusters:1":                "x.kafka-clusters:1",
+		} {
+			if got := rewrite(in); got != want {
+				t.Errorf("namespaces %v: %q became %q, want %q", namespaces, in, got, want)
+			}
+		}
+	}
+}

@@ -119,8 +119,9 @@ func (w *wiring) namespaces() []string {
 // podSecurity are the Pod Security levels of the namespaces the stack creates, where they are not restricted.
 func (w *wiring) podSecurity() map[string]string {
 	out := map[string]string{}
+	namespaces := w.namespaces()
 	for ns, waiver := range podSecurityWaivers(w.cfg) {
-		if slices.Contains(w.namespaces(), ns) {
+		if slices.Contains(namespaces, ns) {
 			out[ns] = waiver.Level
 		}
 	}
