@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	psaapi "k8s.io/pod-security-admission/api"
+
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -139,7 +141,7 @@ func podSecurityWaivers(cfg *config.Config) map[string]catalogue.PodSecurityWaiv
 		}
 	}
 	if cfg.Services.ElasticsearchSysctl {
-		out[cat.Backbone().ElasticsearchData.Namespace] = catalogue.PodSecurityWaiver{Level: "privileged",
+		out[cat.Backbone().ElasticsearchData.Namespace] = catalogue.PodSecurityWaiver{Level: string(psaapi.LevelPrivileged),
 			Reason: "digit:elasticsearchSysctl: a privileged init container raises the node's vm.max_map_count for " +
 				"Elasticsearch (the EKS AMI already sets it, so aws stacks leave it off)"}
 	}
