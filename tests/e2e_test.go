@@ -67,6 +67,9 @@ func (s *suite) digit(t *testing.T) string { return digitBinary(t) }
 // before; a failed deploy stops the rest (destroy still runs, to leave the cluster clean).
 func TestLocalStack(t *testing.T) {
 	requireControlPlane(t)
+	// Beside TestQAStacksShareOneCluster (both wait on the engine and the control plane most of the time), after the
+	// short tests, which run one by one first.
+	t.Parallel()
 	s := newSuite(t)
 	deployed := false
 

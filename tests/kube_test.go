@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/digit-iac/digit/qa"
 )
 
 // Every object the program creates carries this label.
@@ -42,8 +44,9 @@ func newKube(t *testing.T) *kubernetes.Clientset {
 
 var partOfSelector = metav1.ListOptions{LabelSelector: partOfLabel + "=" + partOfValue}
 
-// projectNamespaces are the namespaces labelled as part of DIGIT plus the expected ones (so a missing label does not
-// hide a namespace from the checks), sorted.
+// projectNamespaces are the local stack's namespaces: those labelled as part of DIGIT plus the expected ones (so a
+// missing label does not hide a namespace from the checks), sorted. The QA stacks' namespaces (qa.StackPrefix) are
+// not the local stack's: TestQAStacksShareOneCluster deploys them on the same cluster at the same time.
 func projectNamespaces(ctx context.Context, t *testing.T, kube kubernetes.Interface) []string {
 	t.Helper()
 	list, err := kube.CoreV1().Namespaces().List(ctx, partOfSelector)
@@ -52,7 +55,9 @@ func projectNamespaces(ctx context.Context, t *testing.T, kube kubernetes.Interf
 	}
 	set := map[string]bool{}
 	for _, ns := range list.Items {
-		set[ns.Name] = true
+		if !strings.HasPrefix(ns.Name, qa.StackPrefix) {
+			set[ns.Name] = true
+		}
 	}
 	for _, ns := range expectedNamespaces {
 		set[ns] = true

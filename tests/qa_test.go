@@ -83,6 +83,8 @@ func (r *qaRun) up(name string) error {
 // recreated under a destroyed name works.
 func TestQAStacksShareOneCluster(t *testing.T) {
 	requireControlPlane(t)
+	// Beside TestLocalStack: QA stacks share a cluster with the stack they are a copy of.
+	t.Parallel()
 	ctx := context.Background()
 	r := &qaRun{t: t, state: t.TempDir(), kube: newKube(t), bin: digitBinary(t), logDir: t.TempDir()}
 	if d := os.Getenv("DIGIT_E2E_LOGDIR"); d != "" {

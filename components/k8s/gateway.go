@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
@@ -434,13 +433,13 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 	comp.Ready = []pulumi.Resource{dep, svc, ic}
 
 	if a.TLS {
-		release, err := helmv3.NewRelease(ctx, name+"-cert-manager", &helmv3.ReleaseArgs{
-			Name:            pulumi.String("cert-manager"),
-			Chart:           pulumi.String("cert-manager"),
-			Version:         pulumi.String(a.CertManagerVersion),
-			Namespace:       pulumi.String(a.CertManagerNamespace),
-			CreateNamespace: pulumi.Bool(true),
-			RepositoryOpts:  &helmv3.RepositoryOptsArgs{Repo: pulumi.String(a.CertManagerRepo)},
+		release, err := newHelmRelease(ctx, name+"-cert-manager", helmReleaseArgs{
+			Name:            "cert-manager",
+			Chart:           "cert-manager",
+			Version:         a.CertManagerVersion,
+			Namespace:       a.CertManagerNamespace,
+			CreateNamespace: true,
+			Repo:            a.CertManagerRepo,
 			Values: pulumi.Map{
 				// crds.enabled is the chart's current name for installCRDs; keep stops `helm uninstall` from
 				// deleting every Certificate in the cluster along with the CRDs.

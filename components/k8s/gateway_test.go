@@ -110,8 +110,14 @@ func TestGatewayAWSWithTLS(t *testing.T) {
 	}
 	rel := m.MustFind(t, tRelease, "gw-cert-manager")
 	if rel.String("chart") != "cert-manager" || rel.String("version") != DefaultCertManagerVersion ||
-		rel.String("repositoryOpts.repo") != "https://charts.jetstack.io" || rel.Get("values.crds.enabled") != true {
+		rel.String("repositoryOpts.repo") != "https://charts.jetstack.io" || rel.Get("values.crds.enabled") != true ||
+		rel.String("name") != "cert-manager" || rel.String("namespace") != "cert-manager" ||
+		rel.Get("createNamespace") != true || rel.Get("values.crds.keep") != true {
 		t.Errorf("release: %v", rel.Get(""))
+	}
+	// What the SDK's helmv3.NewRelease sets on every release, which newHelmRelease stands in for.
+	if rel.String("compat") != "true" {
+		t.Errorf("release compat: expected \"true\" as the SDK sets it; got %v", rel.Get("compat"))
 	}
 	issuer := m.MustFind(t, tIssuer, "gw-letsencrypt-prod")
 	acme := "spec.acme"
