@@ -134,18 +134,57 @@ free_port() {
 # wait_for NAME DESCRIPTION CMD... — poll CMD until it succeeds; fail fast if NAME's process
 # died, and give up after $TIMEOUT seconds.
 wait_for() {
+  poll "$@" || die "$1 exited while waiting for $2"
+}
+
+# poll NAME DESCRIPTION CMD... — wait_for, but return 1 when NAME's process died (the caller may start it again).
+poll() {
   local name="$1" what="$2"; shift 2
   local deadline=$((SECONDS + TIMEOUT)) pid exe
   CURRENT="$name"
   while ! "$@" >/dev/null 2>&1; do
     if [[ "$name" != postgres ]]; then
       read -r _ pid exe < <(grep "^$name " "$PIDS")
-      pid_alive "$pid" "$exe" || die "$name exited while waiting for $what"
+      pid_alive "$pid" "$exe" || return 1
     fi
     ((SECONDS < deadline)) || die "timed out after ${TIMEOUT}s waiting for $what"
     sleep 0.2
   done
   log "$what: ok"
+}
+
+# kwok v0.7.0 can crash as it starts ("concurrent map writes"): each of its stage controllers builds its CEL
+# environment on its first object, and easycel v0.6.0 fills a package-level map without a lock, so two kinds'
+# first objects at once can kill it. A built environment is kept, so the crash does not come back once kwok has
+# seen every kind; a new start gets past it. kwok keeps no state of its own (the nodes and their Leases live on the
+# apiserver), so starting it again loses nothing.
+KWOK_STARTS=3
+
+# wait_for_kwok DESCRIPTION CMD... — wait_for kwok, starting it again (up to KWOK_STARTS in all) if it exited.
+wait_for_kwok() {
+  local what="$1"; shift
+  while ! poll kwok "$what" "$@"; do
+    log "kwok (start $KWOK_STARTED) exited while waiting for $what; its log's last lines:"
+    tail -n 3 "$LOGS/kwok.log" | sed 's/^/    /' >&2
+    mv -f "$LOGS/kwok.log" "$LOGS/kwok.$KWOK_STARTED.log"
+    ((KWOK_STARTED < KWOK_STARTS)) || die "kwok exited $KWOK_STARTED times (logs: $LOGS/kwok.*.log)"
+    KWOK_STARTED=$((KWOK_STARTED + 1))
+    sed -i '/^kwok /d' "$PIDS"
+    spawn_kwok
+  done
+}
+
+# spawn_kwok — start kwok (it simulates the kubelets of annotated nodes only, and LB status via stages).
+# --node-lease-duration-seconds: kwok v0.7's default is 0, which means no node Leases *and* only a rare status
+# heartbeat, so every ~50 s the node-lifecycle controller marks all nodes NotReady and their Pods not ready
+# (Service endpoints flip, Pulumi's await then hangs). With a lease duration, kwok renews node Leases and heartbeats
+# status as a kubelet does.
+spawn_kwok() {
+  spawn kwok kwok --kubeconfig="$STATE/kubeconfig" --config="$STATE/kwok.yaml" \
+    --node-lease-duration-seconds=40 \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
+    --server-address="127.0.0.1:$KWOK_PORT" --cidr=10.244.0.1/16 --node-ip=127.0.0.1
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -496,18 +535,11 @@ cmd_start() {
     --authorization-kubeconfig="$STATE/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$sched_port" --leader-elect=false --profiling=false
 
-  # --- kwok: simulates the kubelets of annotated nodes only (and LB status via stages).
+  # --- kwok (spawn_kwok says how).
   CURRENT=kwok
   write_kwok_config
-  # --node-lease-duration-seconds: kwok v0.7's default is 0, which means no node Leases *and*
-  # only a rare status heartbeat, so every ~50 s the node-lifecycle controller marks all nodes
-  # NotReady and their Pods not ready (Service endpoints flip, Pulumi's await then hangs).
-  # With a lease duration, kwok renews node Leases and heartbeats status as a kubelet does.
-  spawn kwok kwok --kubeconfig="$STATE/kubeconfig" --config="$STATE/kwok.yaml" \
-    --node-lease-duration-seconds=40 \
-    --manage-all-nodes=false \
-    --manage-nodes-with-annotation-selector="$KWOK_NODE_ANNOTATION=fake" \
-    --server-address="127.0.0.1:$kwok_port" --cidr=10.244.0.1/16 --node-ip=127.0.0.1
+  KWOK_PORT="$kwok_port" KWOK_STARTED=1
+  spawn_kwok
 
   # Postgres comes up while the controllers start.
   start_postgres
@@ -518,7 +550,7 @@ cmd_start() {
   CURRENT=kube-scheduler
   wait_for kube-scheduler "kube-scheduler /healthz" curl -fsSk "https://127.0.0.1:$sched_port/healthz"
   CURRENT=kwok
-  wait_for kwok "kwok /healthz" curl -fsS "http://127.0.0.1:$kwok_port/healthz"
+  wait_for_kwok "kwok /healthz" curl -fsS "http://127.0.0.1:$kwok_port/healthz"
 
   CURRENT=kube-apiserver
   storageclass_yaml >"$STATE/storageclass.yaml"
@@ -526,7 +558,7 @@ cmd_start() {
   kubectl apply -f "$STATE/storageclass.yaml" -f "$STATE/nodes.yaml" >/dev/null
 
   CURRENT=kwok
-  wait_for kwok "3 nodes Ready" nodes_ready
+  wait_for_kwok "3 nodes Ready" nodes_ready
   # The node-lifecycle controller lifts node.kubernetes.io/not-ready once a node is Ready;
   # until then nothing schedules.
   CURRENT=kube-controller-manager

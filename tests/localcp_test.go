@@ -1,0 +1,86 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// kwok v0.7.0 can die as it starts (easycel's unlocked map, "concurrent map writes"): hack/localcp.sh starts it
+// again, up to three starts in all, says so and keeps each start's log; after the third it gives up, naming kwok, and
+// stops what it started.
+func TestControlPlaneStartsKwokAgainAfterACrash(t *testing.T) {
+	requireTools(t)
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "kwok")
+	build := exec.Command("go", "build", "-o", fake, "./testdata/fakekwok")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the fake kwok: %v\n%s", err, out)
+	}
+	real, err := exec.LookPath("kwok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if real, err = filepath.EvalSymlinks(real); err != nil {
+		t.Fatal(err)
+	}
+	// A tools dir of its own (hack/tools.sh links the chosen kwok into DIR/bin), holding the cached tools.
+	tools := filepath.Join(dir, "tools")
+	entries, err := os.ReadDir(os.Getenv("DIGIT_TOOLS_DIR"))
+	if err != nil {
+		t.Fatalf("DIGIT_TOOLS_DIR: %v", err)
+	}
+	if err := os.Mkdir(tools, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "bin" {
+			if err := os.Symlink(filepath.Join(os.Getenv("DIGIT_TOOLS_DIR"), e.Name()), filepath.Join(tools, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	for _, c := range []struct {
+		crashes int
+		ok      bool
+		want    []string
+	}{
+		{1, true, []string{"kwok (start 1) exited while waiting for kwok /healthz", "concurrent map writes",
+			"kwok /healthz: ok", "3 nodes Ready: ok", "control plane ready"}},
+		{3, false, []string{"kwok (start 3) exited", "ERROR: kwok exited 3 times", "stopping what was started"}},
+	} {
+		state := filepath.Join(dir, "cp"+strconv.Itoa(c.crashes))
+		count := filepath.Join(dir, "starts"+strconv.Itoa(c.crashes))
+		cmd := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "start", state)
+		cmd.Env = append(os.Environ(), "DIGIT_TOOLS_DIR="+tools, "DIGIT_KWOK_BIN="+fake, "DIGIT_TOOLS_BUILD=never",
+			"REAL_KWOK="+real, "FAKE_KWOK_COUNT="+count, "FAKE_KWOK_CRASHES="+strconv.Itoa(c.crashes))
+		out, err := cmd.CombinedOutput()
+		stop := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "stop", state)
+		stopOut, stopErr := stop.CombinedOutput()
+		if stopErr != nil {
+			t.Errorf("stopping the control plane in %s: %v\n%s", state, stopErr, stopOut)
+		}
+		if (err == nil) != c.ok {
+			t.Errorf("kwok crashing %d times: start succeeded=%v, expected %v\n%s", c.crashes, err == nil, c.ok, out)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("kwok crashing %d times: expected the start to say %q; it said:\n%s", c.crashes, w, out)
+			}
+		}
+		b, _ := os.ReadFile(count)
+		if want := strconv.Itoa(min(c.crashes+1, 3)); string(b) != want {
+			t.Errorf("kwok crashing %d times: started %s times, expected %s", c.crashes, b, want)
+		}
+		for i := 1; i <= c.crashes; i++ {
+			if _, err := os.Stat(filepath.Join(state, "logs", "kwok."+strconv.Itoa(i)+".log")); err != nil {
+				t.Errorf("kwok crashing %d times: the log of start %d is not kept: %v", c.crashes, i, err)
+			}
+		}
+	}
+}
