@@ -14,6 +14,8 @@ import (
 // stops what it started.
 func TestControlPlaneStartsKwokAgainAfterACrash(t *testing.T) {
 	requireTools(t)
+	// Beside the long tests: its control planes are its own (ports, state dirs, tools dir).
+	t.Parallel()
 	dir := t.TempDir()
 	fake := filepath.Join(dir, "kwok")
 	build := exec.Command("go", "build", "-o", fake, "./testdata/fakekwok")
