@@ -57,12 +57,11 @@ func TestControlPlaneStartsKwokAgainAfterACrash(t *testing.T) {
 	} {
 		state := filepath.Join(dir, "cp"+strconv.Itoa(c.crashes))
 		count := filepath.Join(dir, "starts"+strconv.Itoa(c.crashes))
-		cmd := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "start", state)
+		cmd := localcp("start", state)
 		cmd.Env = append(os.Environ(), "DIGIT_TOOLS_DIR="+tools, "DIGIT_KWOK_BIN="+fake, "DIGIT_TOOLS_BUILD=never",
 			"REAL_KWOK="+real, "FAKE_KWOK_COUNT="+count, "FAKE_KWOK_CRASHES="+strconv.Itoa(c.crashes))
 		out, err := cmd.CombinedOutput()
-		stop := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "stop", state)
-		stopOut, stopErr := stop.CombinedOutput()
+		stopOut, stopErr := localcp("stop", state).CombinedOutput()
 		if stopErr != nil {
 			t.Errorf("stopping the control plane in %s: %v\n%s", state, stopErr, stopOut)
 		}

@@ -160,6 +160,11 @@ func sourceInto(file string) error {
 	return nil
 }
 
+// localcp is `hack/localcp.sh ACTION STATEDIR`.
+func localcp(action, dir string) *exec.Cmd {
+	return exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), action, dir)
+}
+
 // startControlPlane uses the control plane DIGIT_LOCALCP_ENV names, or starts one with hack/localcp.sh; it returns
 // how to stop what it started.
 func startControlPlane() (func() error, error) {
@@ -175,13 +180,13 @@ func startControlPlane() (func() error, error) {
 			return nil, err
 		}
 		env.localcpDir = dir
-		out, err := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "start", dir).CombinedOutput()
+		out, err := localcp("start", dir).CombinedOutput()
 		if err != nil {
 			return nil, fmt.Errorf("hack/localcp.sh start %s failed: %v\n%s", dir, err, tail(string(out), 40))
 		}
 		envFile = filepath.Join(dir, "env")
 		noop = func() error {
-			out, err := exec.Command("bash", filepath.Join(env.repo, "hack", "localcp.sh"), "stop", dir).CombinedOutput()
+			out, err := localcp("stop", dir).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("hack/localcp.sh stop: %v\n%s", err, tail(string(out), 20))
 			}
