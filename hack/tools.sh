@@ -451,7 +451,10 @@ acquire() {
 # keep whatever the caller set (e.g. -buildvcs=false, needed when building outside a VCS checkout).
 # hack/goflags.sh's compiler flags (no DWARF; no inlining in generated code) are the ones the tests and the program
 # build with, so the packages the tools share with them compile once.
-export GOFLAGS="${GOFLAGS:-} -mod=mod -buildvcs=false $(bash "$(dirname "${BASH_SOURCE[0]}")/goflags.sh")"
+# Under make they are in GOFLAGS already (the Makefile exports them as DIGIT_GOFLAGS too).
+: "${DIGIT_GOFLAGS:=$(bash "$(dirname "${BASH_SOURCE[0]}")/goflags.sh")}"
+export GOFLAGS="${GOFLAGS:-} -mod=mod -buildvcs=false"
+[[ " $GOFLAGS " == *" $DIGIT_GOFLAGS "* ]] || GOFLAGS+=" $DIGIT_GOFLAGS"
 # Use the installed toolchain; a toolchain download would go to the proxy and is not wanted.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 # A cold build is compile-bound: a less eager GC makes the compiler ~18 % faster for ~2.4 GB peak per process.
