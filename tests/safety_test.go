@@ -69,13 +69,11 @@ func TestSecondRunnerOnAStackIsRefusedNamingTheHolder(t *testing.T) {
 	for name, op := range map[string]func(context.Context, runner.Options) (*runner.Result, error){
 		"up": runner.Up, "preview": runner.Preview, "destroy": runner.Destroy, "refresh": runner.Refresh,
 	} {
-		start := time.Now()
+		// The first up holds the stack until release is closed below, so a runner that waited for the stack
+		// instead of refusing would never get here: the refusal is checked without timing it.
 		_, err := op(ctx, second)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("expected a second runner's %s to be refused with %q; got %v", name, want, err)
-		}
-		if d := time.Since(start); d > 10*time.Second {
-			t.Errorf("expected the refusal at once; %s took %s", name, d)
 		}
 	}
 
