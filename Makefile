@@ -113,10 +113,10 @@ test: ## everything: vet, unit and mock tests, end-to-end tests
 	if [ $$unit -ne 0 ] || [ $$e2e -ne 0 ]; then echo "make test: unit lane exit $$unit, e2e lane exit $$e2e"; exit 1; fi
 
 # `go test` shows a passing package's output only with -v: print the fidelity, configuration-surface and Pod
-# Security summaries (the tests' results are cached from the run above, so this replays them).
+# Security and policy suite summaries (the tests' results are cached from the run above, so this replays them).
 fidelity-summary:
-	@go test $(LANE_FLAGS) -v -run 'TestFidelityToUpstream|TestSurfaceRiskyPropertiesAreSetOrRecorded|TestPodSecurityOfEveryNamespace' \
-	  ./stacks/ | grep -E '^(fidelity |surface (class|total)|pod security )'
+	@go test $(LANE_FLAGS) -v -run 'TestFidelityToUpstream|TestSurfaceRiskyPropertiesAreSetOrRecorded|TestPodSecurityOfEveryNamespace|TestPolicySuite' \
+	  ./stacks/ | grep -E '^(fidelity |surface (class|total)|pod security |policy )'
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go')

@@ -16,6 +16,7 @@ var StatefulTypes = map[string]string{
 	"aws:s3/bucketV2:BucketV2":                 "bucket",
 	"aws:s3/bucket:Bucket":                     "bucket",
 	"aws:kms/key:Key":                          "encryption key",
+	"aws:ecr/repository:Repository":            "image repository",
 	"kubernetes:core/v1:PersistentVolume":      "PersistentVolume",
 	"kubernetes:core/v1:PersistentVolumeClaim": "PersistentVolumeClaim",
 }

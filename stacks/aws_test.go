@@ -163,13 +163,16 @@ func TestAWSStacksCloudLayer(t *testing.T) {
 			if len(m.ByType("aws:ecr/repository:Repository")) != len(cfg.Registry.Repositories) {
 				t.Errorf("ECR repositories %d, want %d", len(m.ByType("aws:ecr/repository:Repository")), len(cfg.Registry.Repositories))
 			}
+			// The filestore bucket and its access log bucket.
 			pabs := m.ByType("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-			if len(pabs) != 1 {
-				t.Fatalf("%d public access blocks", len(pabs))
+			if len(pabs) != 2 {
+				t.Fatalf("%d public access blocks, want 2", len(pabs))
 			}
-			for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
-				if !pabs[0].Bool(k) {
-					t.Errorf("filestore bucket %s is false", k)
+			for _, pab := range pabs {
+				for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+					if !pab.Bool(k) {
+						t.Errorf("bucket %s: %s is false", pab.Name, k)
+					}
 				}
 			}
 			for _, b := range m.ByType("aws:s3/bucketV2:BucketV2") {
@@ -421,6 +424,8 @@ var untaggable = map[string]bool{
 	"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": true,
 	"aws:s3/bucketVersioningV2:BucketVersioningV2":                                               true,
 	"aws:s3/bucketPolicy:BucketPolicy":                                                           true,
+	"aws:s3/bucketLoggingV2:BucketLoggingV2":                                                     true,
+	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       true,
 }
 
 var taggable = map[string]bool{
@@ -433,6 +438,8 @@ var taggable = map[string]bool{
 	"aws:rds/subnetGroup:SubnetGroup": true, "aws:rds/parameterGroup:ParameterGroup": true,
 	"aws:rds/instance:Instance": true, "aws:ebs/volume:Volume": true, "aws:ecr/repository:Repository": true,
 	"aws:s3/bucketV2:BucketV2": true, "aws:iam/instanceProfile:InstanceProfile": true, "aws:ec2/instance:Instance": true,
+	"aws:dlm/lifecyclePolicy:LifecyclePolicy": true, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": true,
+	"aws:ec2/vpcEndpoint:VpcEndpoint": true,
 }
 
 func TestAWSDigitTagsOnEveryCloudResource(t *testing.T) {

@@ -40,6 +40,7 @@ func DeployServices(ctx *pulumi.Context, cfg *config.Config, f *infra.Foundation
 		Namespaces:       w.namespaces(),
 		ConfigNamespaces: w.configNamespaces(),
 		PodSecurity:      w.podSecurity(),
+		IngressFrom:      w.ingressFrom(),
 		EgovConfig:       w.egovConfig(),
 		ServiceHosts:     w.serviceHosts(),
 		DBUser:           f.Database.User,
@@ -116,6 +117,56 @@ func (w *wiring) namespaces() []string {
 		set[wl.Namespace] = true
 	}
 	return sortedSet(set)
+}
+
+// ingressFrom is who may connect to whom, by namespace, from the catalogue's roles (so a new service or module
+// needs no entry of its own): DIGIT services reach each other and the backbone; the ingress controller reaches the
+// services (zuul, the frontends) and Kibana; fluent-bit reaches Elasticsearch; Prometheus scrapes everything; the
+// backbone's parts reach each other (Kafka its ZooKeeper, Connect and Kibana Elasticsearch). The ingress controller
+// and cert-manager (its webhook is called by the API server) admit any source. Everything else is denied.
+func (w *wiring) ingressFrom() map[string][]string {
+	present := w.namespaces()
+	exists := func(ns string) bool { return slices.Contains(present, ns) }
+	services := w.configNamespaces()
+	bb := w.cat.Backbone()
+	var backbone []string
+	for _, wl := range []catalogue.Workload{bb.Kafka.Workload, bb.Zookeeper, bb.ElasticsearchData, bb.ElasticsearchMaster,
+		bb.Redis, bb.KafkaConnect, bb.Kibana} {
+		if exists(wl.Namespace) && !slices.Contains(backbone, wl.Namespace) && !slices.Contains(services, wl.Namespace) {
+			backbone = append(backbone, wl.Namespace)
+		}
+	}
+	gw := w.cat.Gateway()
+	gateway, logging, monitoring := gw.IngressNginx.Namespace, w.cat.Logging().FluentBit.Namespace,
+		w.cat.Monitoring().Prometheus.Namespace
+	out := map[string][]string{}
+	allow := func(to string, from ...string) {
+		if !exists(to) {
+			return
+		}
+		for _, f := range from {
+			if (f == k8s.AnyNamespace || exists(f)) && f != to && !slices.Contains(out[to], f) {
+				out[to] = append(out[to], f)
+			}
+		}
+	}
+	for _, ns := range services {
+		allow(ns, services...)
+		allow(ns, gateway, monitoring)
+	}
+	for _, ns := range backbone {
+		allow(ns, services...)
+		allow(ns, backbone...)
+		allow(ns, gateway, logging, monitoring)
+	}
+	allow(logging, monitoring)
+	allow(monitoring, gateway)
+	allow(gateway, k8s.AnyNamespace)
+	allow(gw.CertManager.Webhook.Namespace, k8s.AnyNamespace)
+	for ns := range out {
+		sort.Strings(out[ns])
+	}
+	return out
 }
 
 // podSecurity are the Pod Security levels of the namespaces the stack creates, where they are not restricted.

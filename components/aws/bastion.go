@@ -16,6 +16,9 @@ type BastionArgs struct {
 	SubnetId pulumi.StringInput
 	// VpcId of the network. Required.
 	VpcId pulumi.StringInput
+	// ApiSecurityGroupId, when set, is the cluster's security group: the bastion is let in on 443, to reach the
+	// private API endpoint it forwards to. Default none.
+	ApiSecurityGroupId pulumi.StringInput
 	// InstanceType of the instance. Default "t2.micro".
 	InstanceType string
 	// Tags are added to every taggable child. Default none.
@@ -74,6 +77,15 @@ func NewBastion(ctx *pulumi.Context, name string, args BastionArgs, opts ...pulu
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.ApiSecurityGroupId != nil {
+		if _, err := ec2.NewSecurityGroupRule(ctx, name+"-api-from-bastion", &ec2.SecurityGroupRuleArgs{
+			Type: pulumi.String("ingress"), Description: pulumi.String("Kubernetes API from the bastion"),
+			SecurityGroupId: args.ApiSecurityGroupId, Protocol: pulumi.String("tcp"),
+			FromPort: pulumi.Int(443), ToPort: pulumi.Int(443), SourceSecurityGroupId: sg.ID(),
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(assumeRoleForService("ec2.amazonaws.com")),

@@ -6,11 +6,14 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/digit-iac/digit/components/aws/limits"
 )
 
 // ClusterArgs configures a Cluster.
@@ -24,7 +27,7 @@ type ClusterArgs struct {
 	PublicSubnetIds pulumi.StringArrayInput
 	// PrivateSubnetIds host the control plane ENIs and the nodes, one per zone. Required.
 	PrivateSubnetIds pulumi.StringArrayInput
-	// KubernetesVersion is the control plane version ("1.<minor>"). Default "1.31".
+	// KubernetesVersion is the control plane version ("1.<minor>"). Default limits.DefaultKubernetesVersion.
 	KubernetesVersion string
 	// InstanceType of the nodes. Default "m4.large".
 	InstanceType string
@@ -48,11 +51,15 @@ type ClusterArgs struct {
 	// Default true.
 	PrefixDelegation *bool
 	// EnabledLogTypes are the control plane logs sent to CloudWatch (api, audit, authenticator, controllerManager,
-	// scheduler). Default (nil) api, audit, authenticator; an empty non-nil slice disables them.
+	// scheduler). Default (nil) all five (CIS EKS 2.1.1); an empty non-nil slice disables them. They go to a log
+	// group the component creates, kept limits.ControlPlaneLogRetentionDays days.
 	EnabledLogTypes []string
 	// EbsKmsKeyArns are the KMS keys the EBS CSI driver may use for encrypted volumes. Default (empty): any key,
 	// but only through EC2 (kms:ViaService), which covers the keys of Volumes and of StorageClasses.
 	EbsKmsKeyArns pulumi.StringArrayInput
+	// Protect protects the Secrets encryption key from deletion by Pulumi: without it the cluster cannot decrypt
+	// its Secrets. Default false.
+	Protect bool
 	// Tags are added to every AWS resource of the cluster. Default none.
 	Tags map[string]string
 }
@@ -91,7 +98,7 @@ func (a *ClusterArgs) validate(name string) error {
 		a.Name = name
 	}
 	if a.KubernetesVersion == "" {
-		a.KubernetesVersion = "1.31"
+		a.KubernetesVersion = limits.DefaultKubernetesVersion
 	}
 	if a.InstanceType == "" {
 		a.InstanceType = "m4.large"
@@ -109,7 +116,7 @@ func (a *ClusterArgs) validate(name string) error {
 		a.DiskSizeGB = 50
 	}
 	if a.EnabledLogTypes == nil {
-		a.EnabledLogTypes = []string{"api", "audit", "authenticator"}
+		a.EnabledLogTypes = slices.Clone(clusterLogTypes)
 	}
 	if !eksNamePattern.MatchString(a.Name) {
 		return fail("Name", "%q is not a valid EKS cluster name (letters, digits, - and _, at most 100)", a.Name)
@@ -166,9 +173,20 @@ func boolOr(p *bool, def bool) bool {
 	return *p
 }
 
-// vpcCniPrefixDelegation is the vpc-cni add-on configuration that turns prefix delegation on; WARM_PREFIX_TARGET=1
-// keeps one spare /28 per node so pod start-up does not wait for an ENI call.
-const vpcCniPrefixDelegation = `{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1"}}`
+// nodeRolePolicies are the AWS managed policies of the node role: joining the cluster, pulling from ECR, SSM.
+var nodeRolePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly",
+	"AmazonSSMManagedInstanceCore"}
+
+// vpcCniConfig is the vpc-cni add-on configuration. The CNI's network policy agent enforces the NetworkPolicies
+// of the service layer (without it they are accepted and ignored). Prefix delegation hands out /28 prefixes;
+// WARM_PREFIX_TARGET=1 keeps one spare /28 per node so pod start-up does not wait for an ENI call.
+func vpcCniConfig(prefixDelegation bool) string {
+	cfg := map[string]any{"enableNetworkPolicy": "true"}
+	if prefixDelegation {
+		cfg["env"] = map[string]string{"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
+	}
+	return mustJSON(cfg)
+}
 
 // NewCluster builds the EKS cluster.
 func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
@@ -187,7 +205,8 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	tags := mergeTags(args.Tags, nil)
 
 	// Envelope encryption of Kubernetes Secrets (DIGIT keeps DB passwords there).
-	key, err := newKey(ctx, name+"-secrets", "EKS secrets encryption for "+args.Name, tags, parent)
+	key, err := newKey(ctx, name+"-secrets", "EKS secrets encryption for "+args.Name, tags,
+		append([]pulumi.ResourceOption{parent}, stateful(args.Protect, false)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,8 +219,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		return nil, err
 	}
 	var nodePolicies []pulumi.Resource
-	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
-		"AmazonSSMManagedInstanceCore"} {
+	// The CNI's policy (it can rewire every ENI of the VPC) is not on the node role, where every pod that reaches
+	// IMDS could use it, but on the vpc-cni add-on's own IRSA role (CIS EKS 5.2.1 / EKS best practice).
+	for _, p := range nodeRolePolicies {
 		att, err := iam.NewRolePolicyAttachment(ctx, name+"-node-"+p, &iam.RolePolicyAttachmentArgs{
 			Role: nodeRole.Name, PolicyArn: pulumi.String(managedPolicy(p)),
 		}, parent)
@@ -214,6 +234,15 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	var publicCidrs pulumi.StringArrayInput
 	if len(args.PublicAccessCidrs) > 0 {
 		publicCidrs = pulumi.ToStringArray(args.PublicAccessCidrs)
+	}
+	// EKS creates this group itself, never expiring, unless it exists first; the cluster waits for it.
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/eks/" + args.Name + "/cluster"),
+		RetentionInDays: pulumi.Int(limits.ControlPlaneLogRetentionDays),
+		Tags:            tags,
+	}, parent)
+	if err != nil {
+		return nil, err
 	}
 	cluster, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
 		Name:                         pulumi.String(args.Name),
@@ -235,7 +264,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		// With the default CONFIG_MAP authentication the node role must be in aws-auth, or nodes never join.
 		InstanceRoles: iam.RoleArray{nodeRole},
 		Tags:          tags,
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
 	if err != nil {
 		return nil, err
 	}
@@ -256,11 +285,14 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		return awseks.NewAddon(ctx, name+"-"+addonName, &a, parent, pulumi.DependsOn(deps))
 	}
 
-	var cniConfig pulumi.StringPtrInput
-	if boolOr(args.PrefixDelegation, true) {
-		cniConfig = pulumi.String(vpcCniPrefixDelegation)
+	cniRole, err := newIrsaRole(ctx, name+"-vpc-cni", oidc, "kube-system", "aws-node", "AmazonEKS_CNI_Policy", tags, parent)
+	if err != nil {
+		return nil, err
 	}
-	vpcCni, err := addon("vpc-cni", &awseks.AddonArgs{ConfigurationValues: cniConfig})
+	vpcCni, err := addon("vpc-cni", &awseks.AddonArgs{
+		ConfigurationValues:   pulumi.String(vpcCniConfig(boolOr(args.PrefixDelegation, true))),
+		ServiceAccountRoleArn: cniRole.Arn,
+	}, cniRole)
 	if err != nil {
 		return nil, err
 	}
@@ -311,8 +343,10 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 }
 
 // newNodeGroup creates the managed node group through a launch template, which is the only way to require IMDSv2
-// with a hop limit of 2 (pods behind the node's network namespace need the second hop). With a launch template the
-// node group may not set a disk size, so the root volume is declared in the template.
+// with a hop limit of 1: a pod in its own network namespace is one hop further and cannot reach IMDS, so it cannot
+// take the node role's credentials (CIS EKS 5.1.x / checkov CKV_AWS_341). Pods that need AWS use IRSA (vpc-cni,
+// the EBS CSI driver, egov-filestore); the host-network ones (aws-node, kube-proxy) are not affected. With a launch
+// template the node group may not set a disk size, so the root volume is declared in the template.
 func newNodeGroup(ctx *pulumi.Context, name string, args ClusterArgs, cluster *eks.Cluster, role *iam.Role,
 	tags pulumi.StringMap, parent pulumi.ResourceOption, deps []pulumi.Resource,
 ) (*eks.ManagedNodeGroup, error) {
@@ -321,7 +355,7 @@ func newNodeGroup(ctx *pulumi.Context, name string, args ClusterArgs, cluster *e
 		MetadataOptions: ec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
-			HttpPutResponseHopLimit: pulumi.Int(2),
+			HttpPutResponseHopLimit: pulumi.Int(1),
 		},
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{ec2.LaunchTemplateBlockDeviceMappingArgs{
 			DeviceName: pulumi.String("/dev/xvda"), // root device of the AL2023 EKS AMIs
@@ -362,20 +396,32 @@ func newNodeGroup(ctx *pulumi.Context, name string, args ClusterArgs, cluster *e
 	}, parent, pulumi.DependsOn(deps))
 }
 
-// newEbsCsiRole is the IRSA role of the EBS CSI controller.
-func newEbsCsiRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProviderOutput,
-	kmsKeys pulumi.StringArrayInput, tags pulumi.StringMap, parent pulumi.ResourceOption,
+// newIrsaRole is a role only the service account namespace/serviceAccount may assume, with one AWS managed policy.
+func newIrsaRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProviderOutput, namespace, serviceAccount,
+	policy string, tags pulumi.StringMap, parent pulumi.ResourceOption,
 ) (*iam.Role, error) {
-	role, err := iam.NewRole(ctx, name+"-ebs-csi", &iam.RoleArgs{
-		AssumeRolePolicy: irsaTrustPolicy(oidc.Arn(), oidc.Url(), "kube-system", "ebs-csi-controller-sa"),
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		AssumeRolePolicy: irsaTrustPolicy(oidc.Arn(), oidc.Url(), namespace, serviceAccount),
 		Tags:             tags,
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ebs-csi", &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AmazonEBSCSIDriverPolicy")),
+	if _, err := iam.NewRolePolicyAttachment(ctx, name, &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String(managedPolicy(policy)),
 	}, parent); err != nil {
+		return nil, err
+	}
+	return role, nil
+}
+
+// newEbsCsiRole is the IRSA role of the EBS CSI controller.
+func newEbsCsiRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProviderOutput,
+	kmsKeys pulumi.StringArrayInput, tags pulumi.StringMap, parent pulumi.ResourceOption,
+) (*iam.Role, error) {
+	role, err := newIrsaRole(ctx, name+"-ebs-csi", oidc, "kube-system", "ebs-csi-controller-sa",
+		"service-role/AmazonEBSCSIDriverPolicy", tags, parent)
+	if err != nil {
 		return nil, err
 	}
 	if kmsKeys == nil {

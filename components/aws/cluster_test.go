@@ -3,11 +3,13 @@ package aws
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/internal/mocktest"
 )
 
@@ -58,8 +60,17 @@ func TestClusterControlPlane(t *testing.T) {
 	if !key.Bool("enableKeyRotation") {
 		t.Error("KMS key rotation is off")
 	}
-	if got := eks.Strings("enabledClusterLogTypes"); !slices.Equal(got, []string{"api", "audit", "authenticator"}) {
-		t.Errorf("log types %v", got)
+	if got := eks.Strings("enabledClusterLogTypes"); !slices.Equal(got, []string{"api", "audit", "authenticator",
+		"controllerManager", "scheduler"}) {
+		t.Errorf("log types %v, want all five", got)
+	}
+	// The log group EKS writes to exists first, with a retention (EKS's own never expires).
+	lg := m.MustFind(t, "aws:cloudwatch/logGroup:LogGroup", "eks-control-plane")
+	if lg.String("name") != "/aws/eks/digit/cluster" || lg.Int("retentionInDays") != limits.ControlPlaneLogRetentionDays {
+		t.Errorf("control plane log group %q kept %d days", lg.String("name"), lg.Int("retentionInDays"))
+	}
+	if !slices.Contains(eks.DependsOn, lg.URN) {
+		t.Error("the cluster does not wait for its log group: EKS would create its own, never expiring")
 	}
 	if !eks.Bool("endpointPublicAccess") || !eks.Bool("endpointPrivateAccess") {
 		t.Error("default endpoint access must be public and private")
@@ -67,7 +78,7 @@ func TestClusterControlPlane(t *testing.T) {
 	if got := eks.Strings("publicAccessCidrs"); !slices.Equal(got, []string{"203.0.113.0/24"}) {
 		t.Errorf("public access CIDRs %v", got)
 	}
-	if eks.String("version") != "1.31" || eks.String("name") != "digit" {
+	if eks.String("version") != limits.DefaultKubernetesVersion || eks.String("name") != "digit" {
 		t.Errorf("version %q name %q", eks.String("version"), eks.String("name"))
 	}
 	if !slices.Equal(eks.Strings("privateSubnetIds"), privateIDs) {
@@ -127,8 +138,8 @@ func TestClusterNodeGroup(t *testing.T) {
 	if lt.String("metadataOptions.httpTokens") != "required" {
 		t.Error("IMDSv2 not required")
 	}
-	if lt.Int("metadataOptions.httpPutResponseHopLimit") != 2 {
-		t.Errorf("hop limit %d, want 2", lt.Int("metadataOptions.httpPutResponseHopLimit"))
+	if lt.Int("metadataOptions.httpPutResponseHopLimit") != 1 {
+		t.Errorf("hop limit %d, want 1 (pods must not reach IMDS)", lt.Int("metadataOptions.httpPutResponseHopLimit"))
 	}
 	if lt.String("blockDeviceMappings[0].deviceName") != "/dev/xvda" ||
 		lt.Int("blockDeviceMappings[0].ebs.volumeSize") != 50 ||
@@ -154,13 +165,24 @@ func TestClusterNodeGroup(t *testing.T) {
 			policies = append(policies, a.String("policyArn"))
 		}
 	}
-	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
-		"AmazonSSMManagedInstanceCore"} {
-		if !slices.Contains(policies, "arn:aws:iam::aws:policy/"+p) {
-			t.Errorf("node role lacks %s (has %v)", p, policies)
-		}
+	slices.Sort(policies)
+	if want := []string{"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}; !slices.Equal(policies, want) {
+		t.Errorf("node role policies %v, want %v (the CNI's is on its IRSA role)", policies, want)
 	}
 	vpcCni := m.MustFind(t, "aws:eks/addon:Addon", "eks-vpc-cni")
+	cniRole := m.MustFind(t, "aws:iam/role:Role", "eks-vpc-cni")
+	if vpcCni.String("serviceAccountRoleArn") != cniRole.Outputs["arn"].StringValue() {
+		t.Errorf("vpc-cni service account role %q, want the eks-vpc-cni role", vpcCni.String("serviceAccountRoleArn"))
+	}
+	if !strings.Contains(cniRole.String("assumeRolePolicy"), "system:serviceaccount:kube-system:aws-node") {
+		t.Errorf("the CNI role trusts %s, want kube-system/aws-node only", cniRole.String("assumeRolePolicy"))
+	}
+	cniAttach := m.MustFind(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks-vpc-cni")
+	if cniAttach.String("policyArn") != "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" ||
+		cniAttach.String("role") != cniRole.Outputs["name"].StringValue() {
+		t.Errorf("CNI role attachment %s on %s", cniAttach.String("policyArn"), cniAttach.String("role"))
+	}
 	if !slices.Contains(ng.DependsOn, vpcCni.URN) {
 		t.Error("the node group must wait for the vpc-cni configuration (max pods is fixed at boot)")
 	}
@@ -263,7 +285,7 @@ func TestClusterOrdering(t *testing.T) {
 	ng := only(t, m, "eks:index:ManagedNodeGroup")
 	addon := func(n string) awstest.Resource { return m.MustFind(t, "aws:eks/addon:Addon", "eks-"+n) }
 	ngDeps := []string{addon("vpc-cni").URN, addon("kube-proxy").URN}
-	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly",
+	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly",
 		"AmazonSSMManagedInstanceCore"} {
 		ngDeps = append(ngDeps, m.MustFind(t, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "eks-node-"+p).URN)
 	}
@@ -314,8 +336,8 @@ func TestClusterOptionsFollowArgs(t *testing.T) {
 	args.DiskSizeGB = 80
 	args.EnabledLogTypes = []string{}
 	m, _ := runCluster(t, args)
-	if v := m.MustFind(t, "aws:eks/addon:Addon", "eks-vpc-cni"); v.Has("configurationValues") {
-		t.Errorf("prefix delegation off but vpc-cni configured: %s", v.String("configurationValues"))
+	if v := m.MustFind(t, "aws:eks/addon:Addon", "eks-vpc-cni"); v.String("configurationValues") != `{"enableNetworkPolicy":"true"}` {
+		t.Errorf("prefix delegation off: vpc-cni configured %s, want only the network policy agent", v.String("configurationValues"))
 	}
 	eks := only(t, m, "eks:index:Cluster")
 	if eks.Bool("endpointPublicAccess") || eks.Has("publicAccessCidrs") {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -50,8 +51,12 @@ type DatabaseArgs struct {
 	// component reads it back. RDS rotates such a secret (every 7 days by default); the next `pulumi up` picks the
 	// new value up, but until then workloads hold the old one, so pass a Password where that matters.
 	Password pulumi.StringInput
-	// PerformanceInsights enables Performance Insights. Default false.
-	PerformanceInsights bool
+	// PerformanceInsights enables Performance Insights, encrypted with the instance's key and kept 7 days (the free
+	// tier). Default true; db.t3.micro and db.t3.small do not support it, so it is off for them.
+	PerformanceInsights *bool
+	// MonitoringIntervalSeconds of enhanced monitoring (OS metrics, through a role the component creates): 0 (off),
+	// 1, 5, 10, 15, 30 or 60. Default 60.
+	MonitoringIntervalSeconds *int
 	// AllowNonSSL lets clients connect without TLS (rds.force_ssl=0). Default false.
 	AllowNonSSL bool
 	// Protect protects the instance and its KMS key from deletion by Pulumi. Default false.
@@ -77,6 +82,11 @@ var (
 	instanceClassPattern = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
 	pgVersionPattern     = regexp.MustCompile(`^([0-9]{1,2})(\.[0-9]{1,2})?$`)
 	pgIdentifierPattern  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	// Instance classes RDS refuses Performance Insights on.
+	noPerformanceInsights = []string{"db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"}
+	monitoringIntervals   = []int{0, 1, 5, 10, 15, 30, 60}
+	// Postgres logs RDS can export to CloudWatch.
+	pgLogExports = []string{"postgresql", "upgrade"}
 	// Names RDS keeps for itself or Postgres treats as keywords.
 	reservedPgUsers = []string{"rdsadmin", "rdsrepladmin", "rds_superuser", "rds_replication", "public", "user"}
 )
@@ -139,6 +149,18 @@ func (a *DatabaseArgs) validate(name string) error {
 	}
 	if slices.Contains(reservedPgUsers, strings.ToLower(a.Username)) {
 		return fail("Username", "%q is reserved by RDS", a.Username)
+	}
+	if a.PerformanceInsights == nil {
+		a.PerformanceInsights = ptr(!slices.Contains(noPerformanceInsights, a.InstanceClass))
+	}
+	if *a.PerformanceInsights && slices.Contains(noPerformanceInsights, a.InstanceClass) {
+		return fail("PerformanceInsights", "%s does not support Performance Insights", a.InstanceClass)
+	}
+	if a.MonitoringIntervalSeconds == nil {
+		a.MonitoringIntervalSeconds = ptr(60)
+	}
+	if !slices.Contains(monitoringIntervals, *a.MonitoringIntervalSeconds) {
+		return fail("MonitoringIntervalSeconds", "%d is not one of %v", *a.MonitoringIntervalSeconds, monitoringIntervals)
 	}
 	if a.FinalSnapshot && snapshotName(name) == "" {
 		return fail("FinalSnapshot", "cannot derive a snapshot identifier from the resource name %q", name)
@@ -258,11 +280,40 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 		CopyTagsToSnapshot:         pulumi.Bool(true),
 		DeletionProtection:         pulumi.Bool(args.DeletionProtection),
 		SkipFinalSnapshot:          pulumi.Bool(!args.FinalSnapshot),
-		PerformanceInsightsEnabled: pulumi.Bool(args.PerformanceInsights),
-		AutoMinorVersionUpgrade:    pulumi.Bool(true),
+		PerformanceInsightsEnabled: pulumi.Bool(*args.PerformanceInsights),
+		// Postgres's own log (slow statements, errors, connection failures) and upgrade log, kept in CloudWatch.
+		EnabledCloudwatchLogsExports: pulumi.ToStringArray(pgLogExports),
+		// Services may log in with IAM tokens instead of the master password where they support it.
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+		// Automated backups outlive the instance: deleting it (by hand, or a replace the guard was told to allow)
+		// leaves point-in-time recovery possible for the retention period.
+		DeleteAutomatedBackups:  pulumi.Bool(false),
+		AutoMinorVersionUpgrade: pulumi.Bool(true),
 		// A "15" version lets RDS pick minors; pinning the exact minor would fight auto minor upgrades.
 		AllowMajorVersionUpgrade: pulumi.Bool(false),
 		Tags:                     tags,
+	}
+	if *args.PerformanceInsights {
+		inst.PerformanceInsightsKmsKeyId = key.Arn
+		inst.PerformanceInsightsRetentionPeriod = pulumi.Int(7)
+	}
+	if *args.MonitoringIntervalSeconds > 0 {
+		role, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
+			AssumeRolePolicy: pulumi.String(assumeRoleForService("monitoring.rds.amazonaws.com")),
+			Tags:             tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		att, err := iam.NewRolePolicyAttachment(ctx, name+"-monitoring", &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AmazonRDSEnhancedMonitoringRole")),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		inst.MonitoringInterval = pulumi.Int(*args.MonitoringIntervalSeconds)
+		inst.MonitoringRoleArn = role.Arn
+		data = append(data, pulumi.DependsOn([]pulumi.Resource{att}))
 	}
 	if args.FinalSnapshot {
 		inst.FinalSnapshotIdentifier = pulumi.String(snapshotName(name))

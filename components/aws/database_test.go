@@ -46,20 +46,33 @@ func TestDatabaseDefaults(t *testing.T) {
 			inst.String("kmsKeyId"))
 	}
 	checks := map[string][2]any{
-		"engine":                     {inst.String("engine"), "postgres"},
-		"engineVersion":              {inst.String("engineVersion"), "15"},
-		"instanceClass":              {inst.String("instanceClass"), "db.t3.medium"},
-		"storageType":                {inst.String("storageType"), "gp3"},
-		"allocatedStorage":           {inst.Int("allocatedStorage"), 20},
-		"maxAllocatedStorage":        {inst.Int("maxAllocatedStorage"), 100},
-		"backupRetentionPeriod":      {inst.Int("backupRetentionPeriod"), 7},
-		"dbName":                     {inst.String("dbName"), "egov"},
-		"username":                   {inst.String("username"), "egov"},
-		"multiAz":                    {inst.Bool("multiAz"), false},
-		"deletionProtection":         {inst.Bool("deletionProtection"), false},
-		"skipFinalSnapshot":          {inst.Bool("skipFinalSnapshot"), true},
-		"copyTagsToSnapshot":         {inst.Bool("copyTagsToSnapshot"), true},
-		"performanceInsightsEnabled": {inst.Bool("performanceInsightsEnabled"), false},
+		"engine":                             {inst.String("engine"), "postgres"},
+		"engineVersion":                      {inst.String("engineVersion"), "15"},
+		"instanceClass":                      {inst.String("instanceClass"), "db.t3.medium"},
+		"storageType":                        {inst.String("storageType"), "gp3"},
+		"allocatedStorage":                   {inst.Int("allocatedStorage"), 20},
+		"maxAllocatedStorage":                {inst.Int("maxAllocatedStorage"), 100},
+		"backupRetentionPeriod":              {inst.Int("backupRetentionPeriod"), 7},
+		"dbName":                             {inst.String("dbName"), "egov"},
+		"username":                           {inst.String("username"), "egov"},
+		"multiAz":                            {inst.Bool("multiAz"), false},
+		"deletionProtection":                 {inst.Bool("deletionProtection"), false},
+		"skipFinalSnapshot":                  {inst.Bool("skipFinalSnapshot"), true},
+		"copyTagsToSnapshot":                 {inst.Bool("copyTagsToSnapshot"), true},
+		"performanceInsightsEnabled":         {inst.Bool("performanceInsightsEnabled"), true},
+		"performanceInsightsRetentionPeriod": {inst.Int("performanceInsightsRetentionPeriod"), 7},
+		"iamDatabaseAuthenticationEnabled":   {inst.Bool("iamDatabaseAuthenticationEnabled"), true},
+		"deleteAutomatedBackups":             {inst.Bool("deleteAutomatedBackups") || !inst.Has("deleteAutomatedBackups"), false},
+		"monitoringInterval":                 {inst.Int("monitoringInterval"), 60},
+		"logExports":                         {strings.Join(inst.Strings("enabledCloudwatchLogsExports"), ","), "postgresql,upgrade"},
+	}
+	if inst.String("performanceInsightsKmsKeyId") != key.Outputs["arn"].StringValue() {
+		t.Errorf("Performance Insights key %q, want the database's key", inst.String("performanceInsightsKmsKeyId"))
+	}
+	mon := m.MustFind(t, "aws:iam/role:Role", "db-monitoring")
+	if inst.String("monitoringRoleArn") != mon.Outputs["arn"].StringValue() ||
+		!strings.Contains(mon.String("assumeRolePolicy"), "monitoring.rds.amazonaws.com") {
+		t.Errorf("monitoring role %q trusting %s", inst.String("monitoringRoleArn"), mon.String("assumeRolePolicy"))
 	}
 	for k, c := range checks {
 		if c[0] != c[1] {
@@ -225,7 +238,7 @@ func TestDatabaseOptionsFollowArgs(t *testing.T) {
 	args.EngineVersion = "16.3"
 	args.AllocatedStorageGB, args.MaxAllocatedStorageGB = 50, 200
 	args.AllowNonSSL = true
-	args.InstanceClass, args.BackupRetentionDays, args.PerformanceInsights = "db.r6g.large", 14, true
+	args.InstanceClass, args.BackupRetentionDays, args.PerformanceInsights = "db.r6g.large", 14, ptr(true)
 	args.DBName, args.Username = "digit", "digit_admin"
 	m, db := runDB(t, args)
 	inst := only(t, m, "aws:rds/instance:Instance")
@@ -331,6 +344,33 @@ func TestDatabaseManagedSecretWithoutPasswordFails(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `digit:aws:Database "db": the RDS master user secret holds no password field`) ||
 			strings.Contains(err.Error(), "leak") {
 			t.Errorf("secret %q: got %v, want the no-password error, the secret not quoted", secretString, err)
+		}
+	}
+}
+
+// TestDatabaseWithoutPerformanceInsightsOrMonitoring: a class RDS refuses Performance Insights on gets none by
+// default (instead of an apply-time error), and is refused when it asks for it; interval 0 creates no role.
+func TestDatabaseWithoutPerformanceInsightsOrMonitoring(t *testing.T) {
+	args := dbArgs()
+	args.InstanceClass = "db.t3.micro"
+	args.MonitoringIntervalSeconds = ptr(0)
+	m, _ := runDB(t, args)
+	inst := only(t, m, "aws:rds/instance:Instance")
+	if inst.Bool("performanceInsightsEnabled") || inst.Has("performanceInsightsKmsKeyId") || inst.Int("monitoringInterval") != 0 {
+		t.Errorf("db.t3.micro: performance insights %v, monitoring %d", inst.Bool("performanceInsightsEnabled"),
+			inst.Int("monitoringInterval"))
+	}
+	if _, ok := m.Find("aws:iam/role:Role", "db-monitoring"); ok {
+		t.Error("a monitoring role with monitoring off")
+	}
+	for _, edit := range []func(a *DatabaseArgs){
+		func(a *DatabaseArgs) { a.InstanceClass, a.PerformanceInsights = "db.t3.micro", ptr(true) },
+		func(a *DatabaseArgs) { a.MonitoringIntervalSeconds = ptr(7) },
+	} {
+		a := dbArgs()
+		edit(&a)
+		if err := a.validate("db"); err == nil {
+			t.Errorf("%+v accepted", a)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"strings"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -89,10 +91,12 @@ func NewFilestore(ctx *pulumi.Context, name string, args FilestoreArgs, opts ...
 	if err != nil {
 		return nil, err
 	}
+	// The bucket waits for its key, so that the key is deleted only once the bucket is: a non-empty bucket refuses
+	// deletion, and would otherwise stay behind with objects nobody can decrypt.
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		BucketPrefix: pulumi.String(args.BucketPrefix),
 		Tags:         tags,
-	}, data...)
+	}, append(data, pulumi.DependsOn([]pulumi.Resource{key}))...)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +155,10 @@ func NewFilestore(ctx *pulumi.Context, name string, args FilestoreArgs, opts ...
 		return nil, err
 	}
 
+	if err := newAccessLogs(ctx, name, args.BucketPrefix, bucket, tags, data); err != nil {
+		return nil, err
+	}
+
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		AssumeRolePolicy: irsaTrustPolicy(args.OidcProviderArn, args.OidcProviderUrl, args.Namespace, args.ServiceAccount),
 		Tags:             tags,
@@ -197,4 +205,85 @@ func NewFilestore(ctx *pulumi.Context, name string, args FilestoreArgs, opts ...
 		"bucket": comp.Bucket, "bucketArn": comp.BucketArn, "roleArn": comp.RoleArn,
 		"accessKeyId": comp.AccessKeyID, "secretAccessKey": comp.SecretAccessKey,
 	})
+}
+
+// accessLogDays is how long the filestore's S3 access logs are kept.
+const accessLogDays = 365
+
+// newAccessLogs sends the bucket's server access logs (who read or wrote which citizen document) to a private log
+// bucket of its own (CKV_AWS_18). S3 delivers them only to a bucket encrypted with S3-managed keys, so that one is
+// AES-256; only the logging service may write, from this bucket and account.
+func newAccessLogs(ctx *pulumi.Context, name, prefix string, bucket *s3.BucketV2, tags pulumi.StringMap,
+	data []pulumi.ResourceOption,
+) error {
+	parent := data[0]
+	// At most limits.MaxBucketPrefixLength: the prefix cut to make room for "-log".
+	logPrefix := strings.TrimRight(prefix[:min(len(prefix), limits.MaxBucketPrefixLength-4)], "-") + "-log"
+	logs, err := s3.NewBucketV2(ctx, name+"-access-logs", &s3.BucketV2Args{
+		BucketPrefix: pulumi.String(logPrefix), Tags: tags,
+	}, data...)
+	if err != nil {
+		return err
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(ctx, name+"-access-logs", &s3.BucketPublicAccessBlockArgs{
+		Bucket: logs.ID(), BlockPublicAcls: pulumi.Bool(true), BlockPublicPolicy: pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true), RestrictPublicBuckets: pulumi.Bool(true),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	if _, err := s3.NewBucketOwnershipControls(ctx, name+"-access-logs", &s3.BucketOwnershipControlsArgs{
+		Bucket: logs.ID(),
+		Rule:   s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent); err != nil {
+		return err
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name+"-access-logs", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: logs.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent); err != nil {
+		return err
+	}
+	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-access-logs", &s3.BucketLifecycleConfigurationV2Args{
+		Bucket: logs.ID(),
+		Rules: s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id: pulumi.String("expire"), Status: pulumi.String("Enabled"),
+			Filter:     s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")},
+			Expiration: s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(accessLogDays)},
+		}},
+	}, parent); err != nil {
+		return err
+	}
+	policy := pulumi.All(logs.Arn, bucket.Arn).ApplyT(func(v []any) string {
+		logArn, srcArn := v[0].(string), v[1].(string)
+		return mustJSON(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{
+				map[string]any{
+					"Sid": "S3ServerAccessLogs", "Effect": "Allow",
+					"Principal": map[string]any{"Service": "logging.s3.amazonaws.com"},
+					"Action":    "s3:PutObject", "Resource": logArn + "/*",
+					"Condition": map[string]any{"ArnLike": map[string]any{"aws:SourceArn": srcArn}},
+				},
+				map[string]any{
+					"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+					"Resource":  []string{logArn, logArn + "/*"},
+					"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				},
+			},
+		})
+	}).(pulumi.StringOutput)
+	lp, err := s3.NewBucketPolicy(ctx, name+"-access-logs", &s3.BucketPolicyArgs{Bucket: logs.ID(), Policy: policy},
+		parent, pulumi.DependsOn([]pulumi.Resource{pab}))
+	if err != nil {
+		return err
+	}
+	_, err = s3.NewBucketLoggingV2(ctx, name, &s3.BucketLoggingV2Args{
+		Bucket: bucket.ID(), TargetBucket: logs.Bucket, TargetPrefix: pulumi.String("access/"),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{lp}))
+	return err
 }

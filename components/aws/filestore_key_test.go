@@ -18,7 +18,7 @@ func TestFilestoreKeyReachesThisBucketAlone(t *testing.T) {
 		t.Errorf("policy on %q and key of %q, want both on the filestore's user %q", policy.String("user"),
 			key.String("user"), name)
 	}
-	bucketArn := only(t, m, "aws:s3/bucketV2:BucketV2").Outputs["arn"].StringValue()
+	bucketArn := m.MustFind(t, "aws:s3/bucketV2:BucketV2", "files").Outputs["arn"].StringValue()
 	kmsArn := only(t, m, "aws:kms/key:Key").Outputs["arn"].StringValue()
 	doc := policy.String("policy")
 	for _, want := range []string{`"Resource":"` + bucketArn + `"`, `"Resource":"` + bucketArn + `/*"`,

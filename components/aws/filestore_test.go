@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/internal/mocktest"
 )
 
@@ -32,7 +33,7 @@ func runFilestore(t *testing.T, args FilestoreArgs) (*awstest.Mocks, *Filestore)
 
 func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 	m, f := runFilestore(t, filestoreArgs())
-	bucket := only(t, m, "aws:s3/bucketV2:BucketV2")
+	bucket := m.MustFind(t, "aws:s3/bucketV2:BucketV2", "files")
 	name := bucket.Outputs["bucket"].StringValue()
 	key := only(t, m, "aws:kms/key:Key")
 
@@ -42,7 +43,7 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 	if acl := bucket.String("acl"); acl != "" {
 		t.Errorf("bucket ACL %q", acl)
 	}
-	pab := only(t, m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	pab := m.MustFind(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "files")
 	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 		if !pab.Bool(k) {
 			t.Errorf("public access block %s is off", k)
@@ -51,19 +52,19 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 	if pab.String("bucket") != name {
 		t.Errorf("public access block on %q, want %q", pab.String("bucket"), name)
 	}
-	sse := only(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	sse := m.MustFind(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "files")
 	const def = "rules[0].applyServerSideEncryptionByDefault."
 	if sse.String(def+"sseAlgorithm") != "aws:kms" ||
 		sse.String(def+"kmsMasterKeyId") != key.Outputs["arn"].StringValue() || sse.String("bucket") != name {
 		t.Errorf("encryption %v", sse.Get("rules"))
 	}
-	if v := only(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2"); v.String("versioningConfiguration.status") != "Enabled" {
+	if v := m.MustFind(t, "aws:s3/bucketVersioningV2:BucketVersioningV2", "files"); v.String("versioningConfiguration.status") != "Enabled" {
 		t.Error("versioning off")
 	}
-	if o := only(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"); o.String("rule.objectOwnership") != "BucketOwnerEnforced" {
+	if o := m.MustFind(t, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "files"); o.String("rule.objectOwnership") != "BucketOwnerEnforced" {
 		t.Errorf("object ownership %q", o.String("rule.objectOwnership"))
 	}
-	bp := only(t, m, "aws:s3/bucketPolicy:BucketPolicy")
+	bp := m.MustFind(t, "aws:s3/bucketPolicy:BucketPolicy", "files")
 	if bp.String("bucket") != name {
 		t.Errorf("bucket policy on %q, want %q", bp.String("bucket"), name)
 	}
@@ -87,7 +88,7 @@ func TestFilestoreBucketIsPrivateAndEncrypted(t *testing.T) {
 		t.Error("bucket keys off")
 	}
 	for _, tok := range []string{"aws:s3/bucketVersioningV2:BucketVersioningV2", "aws:s3/bucketOwnershipControls:BucketOwnershipControls"} {
-		if got := only(t, m, tok).String("bucket"); got != name {
+		if got := m.MustFind(t, tok, "files").String("bucket"); got != name {
 			t.Errorf("%s on bucket %q, want %q", tok, got, name)
 		}
 	}
@@ -116,7 +117,7 @@ func TestFilestoreRoleIsLimitedToServiceAccountAndBucket(t *testing.T) {
 	if cond[awstest.OidcIssuerHost+":aud"] != "sts.amazonaws.com" || st["Action"] != "sts:AssumeRoleWithWebIdentity" {
 		t.Errorf("trust %v: want web identity with the sts audience", st)
 	}
-	bucketArn := only(t, m, "aws:s3/bucketV2:BucketV2").Outputs["arn"].StringValue()
+	bucketArn := m.MustFind(t, "aws:s3/bucketV2:BucketV2", "files").Outputs["arn"].StringValue()
 	keyArn := only(t, m, "aws:kms/key:Key").Outputs["arn"].StringValue()
 	rp := only(t, m, "aws:iam/rolePolicy:RolePolicy")
 	if rp.String("role") != role.ID {
@@ -155,9 +156,47 @@ func TestFilestoreCustomServiceAccountAndProtect(t *testing.T) {
 		t.Errorf("trust condition %v", cond)
 	}
 	for _, tok := range []string{"aws:s3/bucketV2:BucketV2", "aws:kms/key:Key"} {
-		if !only(t, m, tok).Protect {
-			t.Errorf("%s not protected", tok)
+		for _, r := range m.ByType(tok) {
+			if !r.Protect {
+				t.Errorf("%s %s not protected", tok, r.Name)
+			}
 		}
+	}
+}
+
+// TestFilestoreAccessIsLoggedAndItsKeyOutlivesIt: the bucket's access logs go to a private AES-256 log bucket only
+// the S3 logging service may write to, from this bucket; the bucket waits for its key, so a delete removes the key
+// only after the bucket.
+func TestFilestoreAccessIsLoggedAndItsKeyOutlivesIt(t *testing.T) {
+	m, _ := runFilestore(t, filestoreArgs())
+	bucket := m.MustFind(t, "aws:s3/bucketV2:BucketV2", "files")
+	logs := m.MustFind(t, "aws:s3/bucketV2:BucketV2", "files-access-logs")
+	logging := m.MustFind(t, "aws:s3/bucketLoggingV2:BucketLoggingV2", "files")
+	if logging.String("bucket") != bucket.ID || logging.String("targetBucket") != logs.Outputs["bucket"].StringValue() {
+		t.Errorf("logging of %q to %q, want %s to %s", logging.String("bucket"), logging.String("targetBucket"), bucket.ID,
+			logs.Outputs["bucket"].StringValue())
+	}
+	if got := m.MustFind(t, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		"files-access-logs").String("rules[0].applyServerSideEncryptionByDefault.sseAlgorithm"); got != "AES256" {
+		t.Errorf("log bucket encryption %q: S3 delivers access logs only to SSE-S3 buckets", got)
+	}
+	pab := m.MustFind(t, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "files-access-logs")
+	if !pab.Bool("blockPublicAcls") || !pab.Bool("restrictPublicBuckets") {
+		t.Error("the log bucket is not private")
+	}
+	policy := m.MustFind(t, "aws:s3/bucketPolicy:BucketPolicy", "files-access-logs").String("policy")
+	for _, want := range []string{`"Service":"logging.s3.amazonaws.com"`, `"aws:SourceArn":"` + bucket.Outputs["arn"].StringValue() + `"`,
+		`"aws:SecureTransport":"false"`} {
+		if !strings.Contains(policy, want) {
+			t.Errorf("log bucket policy lacks %s: %s", want, policy)
+		}
+	}
+	if len(logs.String("bucketPrefix")) > limits.MaxBucketPrefixLength {
+		t.Errorf("log bucket prefix %q is longer than %d", logs.String("bucketPrefix"), limits.MaxBucketPrefixLength)
+	}
+	key := only(t, m, "aws:kms/key:Key")
+	if !slices.Contains(bucket.DependsOn, key.URN) {
+		t.Error("the bucket does not wait for its key: a delete could remove the key while the bucket stays")
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dlm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/limits"
@@ -26,7 +28,7 @@ type VolumeRole struct {
 // VolumesArgs configures Volumes.
 type VolumesArgs struct {
 	// Zones the replicas spread over: replica i goes to Zones[i % len(Zones)], the zone its Pod must then run in.
-	// Required.
+	// Required. Give them in a stable order (the config loader sorts them): reordering moves, so replaces, disks.
 	Zones []string
 	// Roles to create disks for. Required, names unique.
 	Roles []VolumeRole
@@ -35,6 +37,9 @@ type VolumesArgs struct {
 	// Protect protects the disks (and a created key) and retains them when removed from the program, so that no
 	// Pulumi operation deletes backbone data. Default false.
 	Protect bool
+	// SnapshotDays is how many daily snapshots of each disk Data Lifecycle Manager keeps (taken at 02:00 UTC).
+	// Default 7; -1 takes none.
+	SnapshotDays int
 	// Tags are added to every disk. Default none.
 	Tags map[string]string
 }
@@ -71,6 +76,13 @@ func (a *VolumesArgs) validate(name string) error {
 	if len(a.Roles) == 0 {
 		return fail("Roles", "at least one role is required")
 	}
+	if a.SnapshotDays == 0 {
+		a.SnapshotDays = 7
+	}
+	// DLM keeps at most 1000 snapshots per schedule.
+	if a.SnapshotDays < -1 || a.SnapshotDays > 1000 {
+		return fail("SnapshotDays", "must be -1 (none) or 1 to 1000, got %d", a.SnapshotDays)
+	}
 	seen := map[string]bool{}
 	for i := range a.Roles {
 		r := &a.Roles[i]
@@ -98,6 +110,47 @@ func (a *VolumesArgs) validate(name string) error {
 		}
 	}
 	return nil
+}
+
+// snapshotTag marks the disks the component's snapshot policy covers.
+const snapshotTag = "digit/snapshots"
+
+// newSnapshotPolicy has Data Lifecycle Manager snapshot every disk tagged for this component once a day: a replaced
+// or lost disk, or a broker that corrupted its log, can be restored from the last night's state.
+func newSnapshotPolicy(ctx *pulumi.Context, name string, args VolumesArgs, parent pulumi.ResourceOption) error {
+	tags := mergeTags(args.Tags, nil)
+	role, err := iam.NewRole(ctx, name+"-snapshots", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRoleForService("dlm.amazonaws.com")),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return err
+	}
+	att, err := iam.NewRolePolicyAttachment(ctx, name+"-snapshots", &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AWSDataLifecycleManagerServiceRole")),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	_, err = dlm.NewLifecyclePolicy(ctx, name, &dlm.LifecyclePolicyArgs{
+		Description:      pulumi.String("Daily snapshots of the backbone disks of " + name),
+		ExecutionRoleArn: role.Arn,
+		State:            pulumi.String("ENABLED"),
+		PolicyDetails: dlm.LifecyclePolicyPolicyDetailsArgs{
+			ResourceTypes: pulumi.ToStringArray([]string{"VOLUME"}),
+			TargetTags:    pulumi.StringMap{snapshotTag: pulumi.String(name)},
+			Schedules: dlm.LifecyclePolicyPolicyDetailsScheduleArray{dlm.LifecyclePolicyPolicyDetailsScheduleArgs{
+				Name:     pulumi.String("daily"),
+				CopyTags: pulumi.Bool(true),
+				CreateRule: dlm.LifecyclePolicyPolicyDetailsScheduleCreateRuleArgs{
+					Interval: pulumi.Int(24), IntervalUnit: pulumi.String("HOURS"), Times: pulumi.String("02:00"),
+				},
+				RetainRule: dlm.LifecyclePolicyPolicyDetailsScheduleRetainRuleArgs{Count: pulumi.Int(args.SnapshotDays)},
+			}},
+		},
+		Tags: tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{att}))
+	return err
 }
 
 // NewVolumes creates the disks.
@@ -141,6 +194,7 @@ func NewVolumes(ctx *pulumi.Context, name string, args VolumesArgs, opts ...pulu
 					"Name":          volName,
 					"digit/role":    role.Name,
 					"digit/replica": strconv.Itoa(i),
+					snapshotTag:     name,
 				}),
 			}, data...)
 			if err != nil {
@@ -151,6 +205,11 @@ func NewVolumes(ctx *pulumi.Context, name string, args VolumesArgs, opts ...pulu
 			infos = append(infos, pulumi.Map{"id": id, "zone": pulumi.String(zone), "sizeGb": pulumi.Int(role.SizeGB)})
 		}
 		out[role.Name] = infos
+	}
+	if args.SnapshotDays > 0 {
+		if err := newSnapshotPolicy(ctx, name, args, pulumi.Parent(comp)); err != nil {
+			return nil, err
+		}
 	}
 	comp.KmsKeyArn = keyArn
 	return comp, ctx.RegisterResourceOutputs(comp, pulumi.Map{"byRole": out, "kmsKeyArn": keyArn})

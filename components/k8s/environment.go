@@ -3,12 +3,14 @@ package k8s
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	psaapi "k8s.io/pod-security-admission/api"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -57,6 +59,11 @@ type EnvironmentArgs struct {
 	// Every namespace warns and audits at restricted whatever it enforces, so what a waiver allows stays visible.
 	// Default: restricted for every namespace not listed. Each key must be one of Namespaces.
 	PodSecurity map[string]string
+	// IngressFrom are, by namespace, the namespaces whose pods may connect to its pods; AnyNamespace admits every
+	// source, in the cluster or outside it (a load balancer's clients, the API server calling a webhook). Every
+	// namespace gets a default-deny ingress NetworkPolicy, so one not listed admits only its own pods. Default:
+	// none. Each key and source must be one of Namespaces (or AnyNamespace).
+	IngressFrom map[string][]string
 	// DependsOn are resources everything here waits for (e.g. Foundation.ClusterReady). Default: none.
 	DependsOn []pulumi.Resource
 	// OmitSecrets leaves the db Secret out, for manifests rendered to files: a Secret written to disk holds the
@@ -66,6 +73,55 @@ type EnvironmentArgs struct {
 	// Secrets are the services' other Secrets (egov-enc-service, egov-notification-sms, ...): name -> key -> value,
 	// created in every config namespace; values are kept secret in the state. Default: none.
 	Secrets map[string]map[string]pulumi.StringInput
+}
+
+// AnyNamespace in EnvironmentArgs.IngressFrom admits every source.
+const AnyNamespace = "*"
+
+// namespaceNameLabel is the label the API server sets on every namespace to its name (Kubernetes 1.21 and later).
+const namespaceNameLabel = "kubernetes.io/metadata.name"
+
+// newIngressPolicies gives a namespace a default-deny ingress NetworkPolicy and one admitting its own pods and the
+// given source namespaces. Egress is left open: DIGIT services reach the database, the cloud's APIs and external
+// gateways (SMS, payment) at addresses the cluster does not know.
+func newIngressPolicies(ctx *pulumi.Context, name, ns string, sources []string, version string,
+	opts []pulumi.ResourceOption,
+) error {
+	meta := func(objName string) *metav1.ObjectMetaArgs {
+		l := appLabels{name: objName, instance: name, version: version, component: "network-policy"}
+		return l.meta(objName, ns)
+	}
+	if _, err := networkingv1.NewNetworkPolicy(ctx, name+"-"+ns+"-default-deny", &networkingv1.NetworkPolicyArgs{
+		Metadata: meta("default-deny-ingress"),
+		Spec: networkingv1.NetworkPolicySpecArgs{
+			PodSelector: metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
+		},
+	}, opts...); err != nil {
+		return err
+	}
+	var from networkingv1.NetworkPolicyPeerArray
+	if !slices.Contains(sources, AnyNamespace) {
+		for _, src := range append([]string{ns}, slices.DeleteFunc(slices.Clone(sources), func(s string) bool { return s == ns })...) {
+			from = append(from, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: metav1.LabelSelectorArgs{
+				MatchLabels: pulumi.StringMap{namespaceNameLabel: pulumi.String(src)},
+			}})
+		}
+	}
+	// A rule without peers admits every source.
+	rule := networkingv1.NetworkPolicyIngressRuleArgs{}
+	if from != nil {
+		rule.From = from
+	}
+	_, err := networkingv1.NewNetworkPolicy(ctx, name+"-"+ns+"-allow", &networkingv1.NetworkPolicyArgs{
+		Metadata: meta("allow-ingress"),
+		Spec: networkingv1.NetworkPolicySpecArgs{
+			PodSelector: metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
+			Ingress:     networkingv1.NetworkPolicyIngressRuleArray{rule},
+		},
+	}, opts...)
+	return err
 }
 
 // Environment is the `digit:k8s:Environment` component.
@@ -103,6 +159,16 @@ func (a *EnvironmentArgs) validate() error {
 		seen[ns] = true
 	}
 	cseen := map[string]bool{}
+	for ns, sources := range a.IngressFrom {
+		if !slices.Contains(a.Namespaces, ns) {
+			e.add("IngressFrom["+ns+"]", "%q is not one of Namespaces", ns)
+		}
+		for _, src := range sources {
+			if src != AnyNamespace && !slices.Contains(a.Namespaces, src) {
+				e.add("IngressFrom["+ns+"]", "source %q is not one of Namespaces", src)
+			}
+		}
+	}
 	for i, ns := range a.ConfigNamespaces {
 		f := fmt.Sprintf("ConfigNamespaces[%d]", i)
 		if !seen[ns] {
@@ -230,6 +296,9 @@ func NewEnvironment(ctx *pulumi.Context, name string, args *EnvironmentArgs, opt
 		}
 		comp.Namespaces[ns] = n
 		comp.Ready = append(comp.Ready, n)
+		if err := newIngressPolicies(ctx, name, ns, a.IngressFrom[ns], a.Version, childOpts(comp, []pulumi.Resource{n})); err != nil {
+			return nil, err
+		}
 	}
 
 	config := pulumi.StringMap{}

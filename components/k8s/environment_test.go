@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -133,6 +135,8 @@ func TestEnvironmentValidation(t *testing.T) {
 		{"DBPassword", func(a *EnvironmentArgs) { a.DBPassword = nil }},
 		{"PodSecurity[monitoring]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"monitoring": "baseline"} }},
 		{"PodSecurity[egov]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"egov": "root"} }},
+		{"IngressFrom[monitoring]", func(a *EnvironmentArgs) { a.IngressFrom = map[string][]string{"monitoring": {"egov"}} }},
+		{"IngressFrom[egov]", func(a *EnvironmentArgs) { a.IngressFrom = map[string][]string{"egov": {"ingress"}} }},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {
@@ -160,6 +164,36 @@ func TestNamespacesEnforcePodSecurity(t *testing.T) {
 			if got := n.Label(k); got != v {
 				t.Errorf("namespace %s: label %s = %q, want %q", ns, k, got, v)
 			}
+		}
+	}
+}
+
+// TestNamespacesDenyIngressButTheirAllowList: every namespace gets a default-deny ingress policy and an allow-list
+// of itself and its sources; AnyNamespace gives a rule without peers (every source).
+func TestNamespacesDenyIngressButTheirAllowList(t *testing.T) {
+	a := envArgs()
+	a.IngressFrom = map[string][]string{"backbone": {"egov"}, "egov": {AnyNamespace}}
+	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err })
+	for _, ns := range a.Namespaces {
+		deny := m.MustFind(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "env-"+ns+"-default-deny")
+		if deny.Namespace() != ns || deny.Len("spec.podSelector") != 0 || deny.Has("spec.ingress") ||
+			!slices.Equal(deny.Strings("spec.policyTypes"), []string{"Ingress"}) {
+			t.Errorf("%s: default deny %v", ns, deny.Get("spec"))
+		}
+		allow := m.MustFind(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "env-"+ns+"-allow")
+		var from []string
+		for i := range allow.Len("spec.ingress[0].from") {
+			from = append(from, allow.String(fmt.Sprintf(`spec.ingress[0].from[%d].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`, i)))
+		}
+		want := map[string][]string{"backbone": {"backbone", "egov"}, "egov": nil}[ns]
+		if _, listed := a.IngressFrom[ns]; !listed {
+			want = []string{ns}
+		}
+		if allow.Len("spec.ingress") != 1 || !slices.Equal(from, want) {
+			t.Errorf("%s admits %v, want %v (nil: every source)", ns, from, want)
+		}
+		if !slices.Contains(deny.DependsOn, m.MustFind(t, "kubernetes:core/v1:Namespace", "env-"+ns).URN) {
+			t.Errorf("%s: the policy does not wait for its namespace", ns)
 		}
 	}
 }

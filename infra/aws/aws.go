@@ -37,6 +37,8 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		VpcCidr:     a.VpcCidr,
 		Zones:       a.Zones,
 		NatMode:     string(a.NatMode),
+		Endpoints:   a.VpcEndpoints,
+		Region:      a.Region,
 		ClusterName: name,
 		Tags:        tags,
 	})
@@ -59,10 +61,27 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		EndpointPrivateAccess: pulumi.BoolRef(a.EndpointAccess.PrivateEnabled()),
 		PublicAccessCidrs:     a.EndpointAccess.PublicCidrs,
 		PrefixDelegation:      pulumi.BoolRef(ng.PrefixDelegationEnabled()),
+		Protect:               cfg.Protect,
 		Tags:                  tags,
 	})
 	if err != nil {
 		return nil, err
+	}
+
+	// The bastion exists to forward to the database and the private API endpoint: both let it in.
+	allowedToDB := []pulumi.StringInput{cluster.NodeSecurityGroupId}
+	if a.Bastion.Enabled {
+		b, err := awsc.NewBastion(ctx, name, awsc.BastionArgs{
+			SubnetId:           net.PrivateSubnetIds.Index(pulumi.Int(0)),
+			VpcId:              net.VpcId,
+			ApiSecurityGroupId: cluster.NodeSecurityGroupId,
+			InstanceType:       a.Bastion.InstanceType,
+			Tags:               tags,
+		})
+		if err != nil {
+			return nil, err
+		}
+		allowedToDB = append(allowedToDB, b.SecurityGroupId)
 	}
 
 	dbCfg := cfg.Database
@@ -73,7 +92,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 	dbArgs := awsc.DatabaseArgs{
 		VpcId:                   net.VpcId,
 		SubnetIds:               net.PrivateSubnetIds,
-		AllowedSecurityGroupIds: []pulumi.StringInput{cluster.NodeSecurityGroupId},
+		AllowedSecurityGroupIds: allowedToDB,
 		EngineVersion:           dbCfg.EngineVersion,
 		InstanceClass:           dbCfg.InstanceClass,
 		AllocatedStorageGB:      dbCfg.StorageGB,
@@ -169,16 +188,6 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 			AccessKeyID: fs.AccessKeyID, SecretAccessKey: fs.SecretAccessKey}
 	}
 
-	if a.Bastion.Enabled {
-		if _, err := awsc.NewBastion(ctx, name, awsc.BastionArgs{
-			SubnetId:     net.PrivateSubnetIds.Index(pulumi.Int(0)),
-			VpcId:        net.VpcId,
-			InstanceType: a.Bastion.InstanceType,
-			Tags:         tags,
-		}); err != nil {
-			return nil, err
-		}
-	}
 	return f, nil
 }
 

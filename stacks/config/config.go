@@ -97,10 +97,12 @@ const QATagKey = "digit-qa"
 
 // AWS is the AWS cloud layer's configuration.
 type AWS struct {
-	Region            string
-	Zones             []string
-	VpcCidr           string
-	NatMode           NatMode
+	Region  string
+	Zones   []string
+	VpcCidr string
+	NatMode NatMode
+	// VpcEndpoints is digit:vpcEndpoints: S3, ECR, STS and Logs endpoints inside the VPC.
+	VpcEndpoints      bool
 	NodeGroup         NodeGroup
 	KubernetesVersion string
 	EndpointAccess    EndpointAccess

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,20 +31,23 @@ const (
 	DefaultInstanceType      = "m4.large"
 	DefaultDesiredNodes      = 6
 	DefaultDiskSizeGB        = 50
-	DefaultKubernetesVersion = "1.31"
-	DefaultDBEngineVersion   = "15"
-	DefaultDBInstanceClass   = "db.t3.medium"
-	DefaultDBStorageGB       = 20
-	DefaultDBMaxStorageGB    = 100
-	DefaultBackupDays        = 7
-	DefaultDBName            = "egov"
-	DefaultDBUser            = "egov"
-	DefaultDBPort            = 5432
-	DefaultVolumeType        = "gp3"
-	DefaultBastionType       = "t2.micro"
-	DefaultStorageClass      = "standard"
-	DefaultTenantID          = "pb"
-	DefaultTimezone          = "Asia/Kolkata"
+	DefaultKubernetesVersion = limits.DefaultKubernetesVersion
+	// DefaultProtect, and deletion protection and a final snapshot of the database, are on unless a stack turns
+	// them off (dev and QA stacks do): forgetting a key must not make data deletable.
+	DefaultProtect         = true
+	DefaultDBEngineVersion = "15"
+	DefaultDBInstanceClass = "db.t3.medium"
+	DefaultDBStorageGB     = 20
+	DefaultDBMaxStorageGB  = 100
+	DefaultBackupDays      = 7
+	DefaultDBName          = "egov"
+	DefaultDBUser          = "egov"
+	DefaultDBPort          = 5432
+	DefaultVolumeType      = "gp3"
+	DefaultBastionType     = "t2.micro"
+	DefaultStorageClass    = "standard"
+	DefaultTenantID        = "pb"
+	DefaultTimezone        = "Asia/Kolkata"
 )
 
 // DefaultVolumes is the backbone sizing of the embedded catalogue (one disk per replica): the catalogue is the one
@@ -74,6 +78,7 @@ var keys = map[string][]Target{
 	"zones":               nil,
 	"vpcCidr":             {TargetAWS},
 	"natMode":             {TargetAWS},
+	"vpcEndpoints":        {TargetAWS},
 	"nodeGroup":           {TargetAWS},
 	"kubernetesVersion":   {TargetAWS},
 	"endpointAccess":      {TargetAWS},
@@ -232,7 +237,7 @@ func Load(src Source, project, stack string) (*Config, error) {
 
 	c.Tags = map[string]string{}
 	l.object("tags", &c.Tags)
-	c.Protect = l.boolean("protect", false)
+	c.Protect = l.boolean("protect", DefaultProtect)
 	c.Parallel = l.intRange("parallel", DefaultParallel[c.Target], 1, MaxParallel)
 	c.CheckpointEveryStep = l.boolean("checkpointEveryStep", DefaultCheckpointEveryStep[c.Target])
 	l.loadDatabase(c)
@@ -298,7 +303,7 @@ var (
 	regionRe       = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
 	instanceTypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d*xlarge)$`)
 	dbClassRe      = regexp.MustCompile(`^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d*xlarge)$`)
-	k8sVersionRe   = regexp.MustCompile(`^1\.(2[89]|3[0-9])$`)
+	k8sVersionRe   = regexp.MustCompile(`^1\.(\d{2})$`)
 	pgVersionRe    = regexp.MustCompile(`^(1[3-7])(\.\d+)?$`)
 	dbIdentifierRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 	ecrRepoRe      = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
@@ -313,7 +318,9 @@ func (l *loader) loadAWS(c *Config) {
 	if !regionRe.MatchString(a.Region) {
 		l.fail("region", "%q is not an AWS region (e.g. ap-south-1)", a.Region)
 	}
-	a.Zones = l.list("zones")
+	// Sorted: subnets, their CIDRs and the backbone's disks are assigned to zones by position, so the order the
+	// stack file lists them in must not matter (reordering it would otherwise replace subnets and disks).
+	a.Zones = slices.Sorted(slices.Values(l.list("zones")))
 	if len(a.Zones) == 0 {
 		a.Zones = []string{a.Region + "a", a.Region + "b", a.Region + "c"}
 	}
@@ -339,6 +346,7 @@ func (l *loader) loadAWS(c *Config) {
 		l.fail("vpcCidr", "%v", err)
 	}
 
+	a.VpcEndpoints = l.boolean("vpcEndpoints", false)
 	a.NatMode = NatMode(l.str("natMode", string(NatSingle)))
 	if a.NatMode != NatSingle && a.NatMode != NatPerZone {
 		l.fail("natMode", "%q is not a NAT mode; one of single, perZone", a.NatMode)
@@ -369,8 +377,11 @@ func (l *loader) loadAWS(c *Config) {
 	}
 
 	a.KubernetesVersion = l.str("kubernetesVersion", DefaultKubernetesVersion)
-	if !k8sVersionRe.MatchString(a.KubernetesVersion) {
-		l.fail("kubernetesVersion", "%q is not a supported EKS version (1.28 to 1.39, as \"1.31\")", a.KubernetesVersion)
+	if m := k8sVersionRe.FindStringSubmatch(a.KubernetesVersion); m == nil ||
+		atoi(m[1]) < limits.MinKubernetesMinor || atoi(m[1]) > limits.MaxKubernetesMinor {
+		l.fail("kubernetesVersion", "%q is not a supported EKS version (1.%d to 1.%d, as %q; EKS upgrades one minor "+
+			"at a time)", a.KubernetesVersion, limits.MinKubernetesMinor, limits.MaxKubernetesMinor,
+			limits.DefaultKubernetesVersion)
 	}
 
 	l.object("endpointAccess", &a.EndpointAccess)
@@ -447,7 +458,7 @@ func (l *loader) loadExisting(c *Config) {
 	if !storageClassRe.MatchString(e.StorageClass) {
 		l.fail("storageClass", "%q is not a valid StorageClass name", e.StorageClass)
 	}
-	e.Zones = l.list("zones")
+	e.Zones = slices.Sorted(slices.Values(l.list("zones"))) // as on aws: the order listed must not move a disk
 	seen := map[string]bool{}
 	for _, z := range e.Zones {
 		if seen[z] {
@@ -517,7 +528,7 @@ func (l *loader) loadDatabase(c *Config) {
 	c.Database = Database{
 		EngineVersion: DefaultDBEngineVersion, InstanceClass: DefaultDBInstanceClass,
 		StorageGB: DefaultDBStorageGB, MaxStorageGB: DefaultDBMaxStorageGB, BackupRetentionDays: &backup,
-		Name: DefaultDBName, User: DefaultDBUser,
+		Name: DefaultDBName, User: DefaultDBUser, DeletionProtection: DefaultProtect, FinalSnapshot: DefaultProtect,
 	}
 	if v, ok := l.raw("database"); ok && strings.Contains(v, `"password"`) {
 		l.fail("database", "password must not be written in the database object; use `pulumi config set --secret %s:dbPassword <value>`", Namespace)
@@ -678,4 +689,10 @@ func (l *loader) loadQA(c *Config) {
 		}
 		s.Catalogue = cat
 	}
+}
+
+// atoi reads digits a regular expression has already matched.
+func atoi(digits string) int {
+	n, _ := strconv.Atoi(digits)
+	return n
 }

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/digit-iac/digit/components/aws/limits"
 )
 
 // awsBase is the smallest valid aws config: the API endpoint is public by default, and who may reach it has no
@@ -72,8 +74,14 @@ func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
 	if c.Volumes != want {
 		t.Errorf("volume defaults: %+v", c.Volumes)
 	}
-	if c.Database.Password.IsSet() || c.Protect || c.Database.MultiAZ {
+	// Safe unless a stack says otherwise: protected, deletion-protected, a final snapshot; no standby.
+	if c.Database.Password.IsSet() || !c.Protect || c.Database.MultiAZ || !c.Database.DeletionProtection ||
+		!c.Database.FinalSnapshot {
 		t.Errorf("database defaults: %+v protect %v", c.Database, c.Protect)
+	}
+	if a.KubernetesVersion != limits.DefaultKubernetesVersion || a.VpcEndpoints {
+		t.Errorf("kubernetes version %q (want %q), vpc endpoints %v (want off)", a.KubernetesVersion,
+			limits.DefaultKubernetesVersion, a.VpcEndpoints)
 	}
 	if c.Services.Catalogue == nil {
 		t.Fatal("catalogue not resolved")
@@ -138,6 +146,8 @@ func TestMalformedConfigs(t *testing.T) {
 		{"node group wrong type", awsBase, map[string]string{"digit:nodeGroup": `{"desired":"six"}`}, nil, []string{"digit:nodeGroup", `"desired"`, "expected int"}},
 		{"disk too small", awsBase, map[string]string{"digit:nodeGroup": `{"diskSizeGb":8}`}, nil, []string{"digit:nodeGroup", "diskSizeGb 8"}},
 		{"k8s version", awsBase, map[string]string{"digit:kubernetesVersion": "1.19"}, nil, []string{"digit:kubernetesVersion", `"1.19"`}},
+		{"k8s version past its end of life", awsBase, map[string]string{"digit:kubernetesVersion": "1.31"}, nil, []string{"digit:kubernetesVersion", `"1.31" is not a supported EKS version (1.32 to 1.39`, "one minor at a time"}},
+		{"vpc endpoints not a bool", awsBase, map[string]string{"digit:vpcEndpoints": "yes"}, nil, []string{"digit:vpcEndpoints"}},
 		{"endpoint closed", awsBase, map[string]string{"digit:endpointAccess": `{"public":false,"private":false}`}, nil, []string{"digit:endpointAccess", "nobody could reach"}},
 		{"endpoint bad cidr", awsBase, map[string]string{"digit:endpointAccess": `{"publicCidrs":["10.0.0.300/32"]}`}, nil, []string{"digit:endpointAccess", `"10.0.0.300/32" is not a CIDR`}},
 		{"db class malformed", awsBase, map[string]string{"digit:database": `{"instanceClass":"t3.medium"}`}, nil, []string{"digit:database", `instanceClass "t3.medium"`}},

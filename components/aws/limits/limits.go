@@ -48,3 +48,16 @@ func ResourceName(stack string) string { return "digit-" + stack }
 
 // FilestoreBucketPrefix is the prefix of the stack's filestore bucket.
 func FilestoreBucketPrefix(stack string) string { return ResourceName(stack) + "-filestore" }
+
+// Kubernetes versions of EKS clusters. DefaultKubernetesVersion is in EKS standard support on 2026-12-01;
+// MinKubernetesMinor is the oldest minor still in (extended) support then: older ones are refused rather than
+// created past their end of life. EKS upgrades a control plane one minor at a time.
+const (
+	DefaultKubernetesVersion = "1.34"
+	MinKubernetesMinor       = 32
+	MaxKubernetesMinor       = 39
+)
+
+// ControlPlaneLogRetentionDays is how long the EKS control plane's CloudWatch logs are kept (CIS EKS 2.1.1 wants
+// them on; a year is the usual audit horizon).
+const ControlPlaneLogRetentionDays = 365
