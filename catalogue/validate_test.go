@@ -153,7 +153,7 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 		}, want: []string{"backbone.kafka (kafka-v2): cpu limit 500m is below the request 2000m (allowed: limit >= request)"}},
 		{name: "kafka replication above the broker count", mutate: func(t *testing.T, c *Catalogue) {
 			c.Backbone.Kafka.Replicas = 1
-		}, want: []string{"backbone.kafka: replicationFactor 2 is out of range (allowed: 1..replicas, here 1)"}},
+		}, want: []string{"backbone.kafka: replicationFactor 3 is out of range (allowed: 1..replicas, here 1)"}},
 		{name: "gateway removed while services route through it", mutate: func(t *testing.T, c *Catalogue) {
 			findModule(t, c, "gateway").Services[0].Role = ""
 		}, want: []string{"module gateway: enabled services route through the gateway (viaZuul) but no enabled service has role gateway"}},

@@ -400,19 +400,9 @@ func newNodeGroup(ctx *pulumi.Context, name string, args ClusterArgs, cluster *e
 func newIrsaRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProviderOutput, namespace, serviceAccount,
 	policy string, tags pulumi.StringMap, parent pulumi.ResourceOption,
 ) (*iam.Role, error) {
-	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
-		AssumeRolePolicy: irsaTrustPolicy(oidc.Arn(), oidc.Url(), namespace, serviceAccount),
-		Tags:             tags,
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := iam.NewRolePolicyAttachment(ctx, name, &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(managedPolicy(policy)),
-	}, parent); err != nil {
-		return nil, err
-	}
-	return role, nil
+	role, _, err := newRoleWithPolicy(ctx, name, irsaTrustPolicy(oidc.Arn(), oidc.Url(), namespace, serviceAccount),
+		policy, tags, parent)
+	return role, err
 }
 
 // newEbsCsiRole is the IRSA role of the EBS CSI controller.

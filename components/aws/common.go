@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -80,6 +81,21 @@ func irsaTrustPolicy(providerArn, providerURL pulumi.StringInput, namespace, ser
 			}},
 		})
 	}).(pulumi.StringOutput)
+}
+
+// newRoleWithPolicy is a role the trust policy lets assume, with one AWS managed policy attached; role and
+// attachment share the name. The attachment is returned for resources that must wait until the role can act.
+func newRoleWithPolicy(ctx *pulumi.Context, name string, trust pulumi.StringInput, policy string,
+	tags pulumi.StringMap, parent pulumi.ResourceOption,
+) (*iam.Role, *iam.RolePolicyAttachment, error) {
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{AssumeRolePolicy: trust, Tags: tags}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	att, err := iam.NewRolePolicyAttachment(ctx, name, &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String(managedPolicy(policy)),
+	}, parent)
+	return role, att, err
 }
 
 // managedPolicy is the ARN of an AWS managed IAM policy.

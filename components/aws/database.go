@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -298,16 +297,9 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 		inst.PerformanceInsightsRetentionPeriod = pulumi.Int(7)
 	}
 	if *args.MonitoringIntervalSeconds > 0 {
-		role, err := iam.NewRole(ctx, name+"-monitoring", &iam.RoleArgs{
-			AssumeRolePolicy: pulumi.String(assumeRoleForService("monitoring.rds.amazonaws.com")),
-			Tags:             tags,
-		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		att, err := iam.NewRolePolicyAttachment(ctx, name+"-monitoring", &iam.RolePolicyAttachmentArgs{
-			Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AmazonRDSEnhancedMonitoringRole")),
-		}, parent)
+		role, att, err := newRoleWithPolicy(ctx, name+"-monitoring",
+			pulumi.String(assumeRoleForService("monitoring.rds.amazonaws.com")),
+			"service-role/AmazonRDSEnhancedMonitoringRole", tags, parent)
 		if err != nil {
 			return nil, err
 		}

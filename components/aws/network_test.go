@@ -265,6 +265,8 @@ func TestNetworkArgErrors(t *testing.T) {
 		{"VpcCidr", NetworkArgs{Zones: threeZones, VpcCidr: "not-a-cidr"}},
 		{"ClusterName", NetworkArgs{Zones: threeZones, ClusterName: "bad name!"}},
 		{"FlowLogRetentionDays", NetworkArgs{Zones: threeZones, FlowLogRetentionDays: 42}},
+		{"Region", NetworkArgs{Zones: threeZones, Endpoints: true}},
+		{"Region", NetworkArgs{Zones: threeZones, Endpoints: true, Region: "mumbai"}},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
 			expectArgError(t, tc.field, func(ctx *pulumi.Context) error {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dlm"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ebs"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/limits"
@@ -119,16 +118,8 @@ const snapshotTag = "digit/snapshots"
 // or lost disk, or a broker that corrupted its log, can be restored from the last night's state.
 func newSnapshotPolicy(ctx *pulumi.Context, name string, args VolumesArgs, parent pulumi.ResourceOption) error {
 	tags := mergeTags(args.Tags, nil)
-	role, err := iam.NewRole(ctx, name+"-snapshots", &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assumeRoleForService("dlm.amazonaws.com")),
-		Tags:             tags,
-	}, parent)
-	if err != nil {
-		return err
-	}
-	att, err := iam.NewRolePolicyAttachment(ctx, name+"-snapshots", &iam.RolePolicyAttachmentArgs{
-		Role: role.Name, PolicyArn: pulumi.String(managedPolicy("service-role/AWSDataLifecycleManagerServiceRole")),
-	}, parent)
+	role, att, err := newRoleWithPolicy(ctx, name+"-snapshots", pulumi.String(assumeRoleForService("dlm.amazonaws.com")),
+		"service-role/AWSDataLifecycleManagerServiceRole", tags, parent)
 	if err != nil {
 		return err
 	}

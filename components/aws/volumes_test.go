@@ -115,6 +115,8 @@ func TestVolumesArgErrors(t *testing.T) {
 		{"Roles[1].Name", func(a *VolumesArgs) { a.Roles[1].Name = "kafka" }},
 		{"Roles[0].Replicas", func(a *VolumesArgs) { a.Roles[0].Replicas = 0 }},
 		{"Roles[0].SizeGB", func(a *VolumesArgs) { a.Roles[0].SizeGB = 0 }},
+		{"SnapshotDays", func(a *VolumesArgs) { a.SnapshotDays = 1001 }},
+		{"SnapshotDays", func(a *VolumesArgs) { a.SnapshotDays = -2 }},
 		{"Roles[0].SizeGB", func(a *VolumesArgs) { a.Roles[0].Type, a.Roles[0].SizeGB = "st1", 100 }},
 		{"Roles[0].Type", func(a *VolumesArgs) { a.Roles[0].Type = "io2" }},
 	} {

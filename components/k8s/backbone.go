@@ -785,6 +785,23 @@ func zookeeperPlan(a *BackboneArgs) stsPlan {
 	}
 }
 
+// kafkaRack sets KAFKA_BROKER_RACK to the zone of the broker's disk when the disks are static (each replica's zone is
+// then known), so that Kafka places a partition's replicas in different zones. With dynamic storage the zone is
+// not known before scheduling, and no rack is set.
+func kafkaRack(a *BackboneArgs) string {
+	vols := a.Storage.Volumes[RoleKafka]
+	if a.Storage.Mode != StorageStatic || len(vols) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(` && case ${HOSTNAME##*-} in`)
+	for i, v := range vols {
+		fmt.Fprintf(&b, ` %d) export KAFKA_BROKER_RACK='%s';;`, i, strings.ReplaceAll(v.Zone, "'", `'\''`))
+	}
+	b.WriteString(` esac`)
+	return b.String()
+}
+
 func kafkaPlan(a *BackboneArgs) stsPlan {
 	s := a.Kafka
 	n := s.Replicas
@@ -802,6 +819,9 @@ func kafkaPlan(a *BackboneArgs) stsPlan {
 		envLit("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", fmt.Sprint(min(a.KafkaTopics.OffsetsReplicationFactor, n))),
 		envLit("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", fmt.Sprint(min(3, n))),
 		envLit("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", fmt.Sprint(min(2, n))),
+		// A write is acknowledged by all in-sync replicas; with replication 3 two must hold it, so one broker (or
+		// zone) can be lost without losing an acknowledged write or refusing writes.
+		envLit("KAFKA_MIN_INSYNC_REPLICAS", fmt.Sprint(max(1, min(2, min(a.KafkaTopics.ReplicationFactor, n)-1)))),
 		// DIGIT services rely on topics being created on first use.
 		envLit("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true"),
 	}
@@ -810,7 +830,7 @@ func kafkaPlan(a *BackboneArgs) stsPlan {
 		ports:          []namedPort{{"kafka", 9092}},
 		clientServices: []clientService{{kafkaName, []namedPort{{"kafka", 9092}}}},
 		env:            env,
-		command:        []string{"sh", "-ec", `export KAFKA_BROKER_ID=${HOSTNAME##*-} && exec /etc/confluent/docker/run`},
+		command:        []string{"sh", "-ec", `export KAFKA_BROKER_ID=${HOSTNAME##*-}` + kafkaRack(a) + ` && exec /etc/confluent/docker/run`},
 		dataPath:       "/opt/kafka/data",
 		readiness:      tcpProbe("kafka", 10),
 		liveness:       tcpProbe("kafka", 60),

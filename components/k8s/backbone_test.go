@@ -281,7 +281,7 @@ func TestBackboneSmallCluster(t *testing.T) {
 	kafka := m.MustFind(t, tSTS, "bb-kafka-v2")
 	c := "spec.template.spec.containers[0].env"
 	// A replication factor above the broker count makes every topic creation fail.
-	for _, n := range []string{"KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"} {
+	for _, n := range []string{"KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS"} {
 		if kafka.String(c+"[name="+n+"].value") != "1" {
 			t.Errorf("%s = %q with one broker", n, kafka.String(c+"[name="+n+"].value"))
 		}
@@ -443,5 +443,32 @@ func TestBackboneDeploymentsAfterADisabledOne(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "kafka-connect,kibana-v1" {
 		t.Errorf("Deployments %v, want kafka-connect and kibana-v1 without redis", got)
+	}
+}
+
+// TestKafkaBrokersKnowTheirZoneAndNeedTwoInSync: with static disks each broker's rack is its disk's zone (by
+// ordinal), and replication 3 asks two in-sync replicas per write; with dynamic storage no rack is guessed.
+func TestKafkaBrokersKnowTheirZoneAndNeedTwoInSync(t *testing.T) {
+	for _, mode := range []string{StorageStatic, StorageDynamic} {
+		a := fullBackbone(mode)
+		a.KafkaTopics.ReplicationFactor = 3
+		m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "bb", a); return err })
+		kafka := m.MustFind(t, tSTS, "bb-kafka-v2")
+		c := "spec.template.spec.containers[0]"
+		if got := kafka.String(c + ".env[name=KAFKA_MIN_INSYNC_REPLICAS].value"); got != "2" {
+			t.Errorf("%s: KAFKA_MIN_INSYNC_REPLICAS %q with replication 3, want 2", mode, got)
+		}
+		cmd := strings.Join(kafka.Strings(c+".command"), " ")
+		if mode == StorageDynamic {
+			if strings.Contains(cmd, "KAFKA_BROKER_RACK") {
+				t.Errorf("dynamic storage: the command guesses a rack: %s", cmd)
+			}
+			continue
+		}
+		for i, v := range a.Storage.Volumes[RoleKafka] {
+			if want := fmt.Sprintf(" %d) export KAFKA_BROKER_RACK='%s';;", i, v.Zone); !strings.Contains(cmd, want) {
+				t.Errorf("broker %d: the command lacks %q: %s", i, want, cmd)
+			}
+		}
 	}
 }
