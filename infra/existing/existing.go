@@ -4,11 +4,42 @@
 package existing
 
 import (
+	"fmt"
+	"net"
+	"time"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/infra"
 	"github.com/digit-iac/digit/stacks/config"
 )
+
+// DialTimeout bounds the check that the API server answers: a firewall that drops packets would otherwise hold the
+// first Kubernetes call for the provider's minutes of retries.
+const DialTimeout = 5 * time.Second
+
+// Reachable fails fast, naming the server, when the kubeconfig's API server does not accept a TCP connection:
+// before any resource is registered, instead of every Kubernetes object timing out one by one.
+func Reachable(kubeconfig string, timeout time.Duration) error {
+	api, err := config.ParseKubeconfig(kubeconfig)
+	if err != nil {
+		return fmt.Errorf("%s:kubeconfig %v", config.Namespace, err)
+	}
+	host := api.URL.Host
+	if api.URL.Port() == "" {
+		port := "443"
+		if api.URL.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(api.URL.Hostname(), port)
+	}
+	conn, err := net.DialTimeout("tcp", host, timeout)
+	if err != nil {
+		return fmt.Errorf("%s:kubeconfig: the API server %s (cluster %q of context %q) is unreachable: %v",
+			config.Namespace, api.URL.Redacted(), api.Cluster, api.Context, err)
+	}
+	return conn.Close()
+}
 
 // Deploy implements infra.Layer.
 func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) {
@@ -32,6 +63,11 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 			InstanceType: cfg.Existing.Nodes.InstanceType,
 			Nodes:        cfg.Existing.Nodes.Count,
 		},
+	}
+	if cfg.Existing.Kubeconfig.IsSet() && cfg.Services.RenderDir == "" {
+		if err := Reachable(cfg.Existing.Kubeconfig.Reveal(), DialTimeout); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Existing.Kubeconfig.IsSet() {
 		f.Kubeconfig = pulumi.ToSecret(pulumi.String(cfg.Existing.Kubeconfig.Reveal())).(pulumi.StringOutput)

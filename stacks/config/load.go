@@ -454,6 +454,11 @@ func (l *loader) loadAWS(c *Config) {
 func (l *loader) loadExisting(c *Config) {
 	e := &c.Existing
 	e.Kubeconfig = l.secret("kubeconfig")
+	if e.Kubeconfig.IsSet() {
+		if _, err := ParseKubeconfig(e.Kubeconfig.Reveal()); err != nil {
+			l.fail("kubeconfig", "%v", err)
+		}
+	}
 	e.StorageClass = l.str("storageClass", DefaultStorageClass)
 	if !storageClassRe.MatchString(e.StorageClass) {
 		l.fail("storageClass", "%q is not a valid StorageClass name", e.StorageClass)

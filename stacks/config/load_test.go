@@ -50,6 +50,12 @@ func load(t *testing.T, values map[string]string, secrets ...string) (*Config, e
 	return Load(MapSource{Values: values, Secrets: secrets}, "digit", "test")
 }
 
+func kubeconfigWith(server, current string) string {
+	return "apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: " + server + "}\n" +
+		"contexts:\n- name: ctx1\n  context: {cluster: c1, user: u1}\ncurrent-context: " + current + "\n" +
+		"users:\n- name: u1\n  user: {token: kc-secret-token}\n"
+}
+
 func TestMinimalConfigsGetDocumentedDefaults(t *testing.T) {
 	c, err := load(t, awsBase())
 	if err != nil {
@@ -189,6 +195,10 @@ func TestMalformedConfigs(t *testing.T) {
 		{"existing without host", existingBase, map[string]string{"digit:database": `{}`}, []string{"digit:dbPassword"}, []string{"digit:database", "host is required"}},
 		{"existing without password", existingBase, map[string]string{"digit:dbPassword": ""}, nil, []string{"digit:dbPassword", "required on target existing"}},
 		{"existing plaintext kubeconfig", existingBase, map[string]string{"digit:kubeconfig": "apiVersion: v1"}, []string{"digit:dbPassword"}, []string{"digit:kubeconfig", "plaintext"}},
+		{"existing garbage kubeconfig", existingBase, map[string]string{"digit:kubeconfig": "kc-secret-token: [unclosed"}, []string{"digit:dbPassword", "digit:kubeconfig"}, []string{"digit:kubeconfig: is not a kubeconfig"}},
+		{"existing kubeconfig of another kind", existingBase, map[string]string{"digit:kubeconfig": "kind: Pod\nmetadata: {name: kc-secret-token}"}, []string{"digit:dbPassword", "digit:kubeconfig"}, []string{"digit:kubeconfig", `is a "Pod"`}},
+		{"existing kubeconfig without its current context", existingBase, map[string]string{"digit:kubeconfig": kubeconfigWith("https://10.0.0.1:6443", "prod")}, []string{"digit:dbPassword", "digit:kubeconfig"}, []string{"digit:kubeconfig", `current-context "prod", which is not one of its contexts`}},
+		{"existing kubeconfig with a bad server", existingBase, map[string]string{"digit:kubeconfig": kubeconfigWith("10.0.0.1:6443", "ctx1")}, []string{"digit:dbPassword", "digit:kubeconfig"}, []string{"digit:kubeconfig", `cluster "c1" of context "ctx1" has server "10.0.0.1:6443", not an http(s) URL`}},
 		{"existing bad port", existingBase, map[string]string{"digit:database": `{"host":"h","port":70000}`}, []string{"digit:dbPassword"}, []string{"digit:database", "port 70000"}},
 		{"existing bad storage class", existingBase, map[string]string{"digit:storageClass": "Fast_SSD"}, []string{"digit:dbPassword"}, []string{"digit:storageClass", `"Fast_SSD"`}},
 		{"existing aws key", existingBase, map[string]string{"digit:natMode": "single"}, []string{"digit:dbPassword"}, []string{"digit:natMode", `not read by target "existing"`}},
@@ -211,6 +221,9 @@ func TestMalformedConfigs(t *testing.T) {
 			c, err := load(t, values, tc.secrets...)
 			if err == nil {
 				t.Fatalf("accepted: %+v", c)
+			}
+			if strings.Contains(err.Error(), "kc-secret-token") {
+				t.Errorf("the error quotes the kubeconfig's credentials: %v", err)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
