@@ -78,7 +78,7 @@ func parseCheckpoint(checkpoint []byte) (*deployment, error) {
 		} `json:"checkpoint"`
 	}
 	if err := json.Unmarshal(checkpoint, &f); err != nil {
-		return nil, fmt.Errorf("runner: parsing the stack state: %w", err)
+		return nil, fmt.Errorf("%s: %w", errParsingState, err)
 	}
 	return f.Checkpoint.Latest, nil
 }

@@ -102,7 +102,8 @@ func (r *Result) ChangesOf(op string) []Change {
 }
 
 // Up deploys the stack: recovers an interrupted previous update first, then runs the program and applies the plan.
-func Up(ctx context.Context, o Options) (*Result, error) {
+func Up(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, runsProgram, "up")
 	if err != nil {
 		return nil, err
@@ -192,7 +193,8 @@ func (s *session) guardedPlan(ctx context.Context) (string, error) {
 }
 
 // Preview computes what Up would do, changing nothing.
-func Preview(ctx context.Context, o Options) (*Result, error) {
+func Preview(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, runsProgram, "preview")
 	if err != nil {
 		return nil, err
@@ -230,7 +232,8 @@ func Preview(ctx context.Context, o Options) (*Result, error) {
 }
 
 // Refresh reads every resource's live state into the stack state (the program does not run).
-func Refresh(ctx context.Context, o Options) (*Result, error) {
+func Refresh(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, fromState, "refresh")
 	if err != nil {
 		return nil, err
@@ -255,7 +258,8 @@ func Refresh(ctx context.Context, o Options) (*Result, error) {
 
 // PreviewRefresh detects drift: it reads every resource's live state and reports where it differs from the stack
 // state, changing nothing. A resource changed outside Pulumi shows as an "update".
-func PreviewRefresh(ctx context.Context, o Options) (*Result, error) {
+func PreviewRefresh(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, fromState, "preview-refresh")
 	if err != nil {
 		return nil, err
@@ -291,7 +295,8 @@ func (s *session) refreshOpts(c *collector) []optrefresh.Option {
 }
 
 // Destroy deletes every resource of the stack (the stack itself and its history remain).
-func Destroy(ctx context.Context, o Options) (*Result, error) {
+func Destroy(ctx context.Context, o Options) (_ *Result, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, fromState, "destroy")
 	if err != nil {
 		return nil, err
@@ -342,7 +347,8 @@ func Outputs(ctx context.Context, o Options) (*Result, error) {
 }
 
 // ExportState returns the stack's state (a deployment) as JSON, secrets encrypted as the backend stores them.
-func ExportState(ctx context.Context, o Options) ([]byte, error) {
+func ExportState(ctx context.Context, o Options) (_ []byte, err error) {
+	defer func() { err = explain(o, err) }()
 	s, err := open(ctx, o, fromState, "export")
 	if err != nil {
 		return nil, err
