@@ -20,11 +20,7 @@ const DialTimeout = 5 * time.Second
 
 // Reachable fails fast, naming the server, when the kubeconfig's API server does not accept a TCP connection:
 // before any resource is registered, instead of every Kubernetes object timing out one by one.
-func Reachable(kubeconfig string, timeout time.Duration) error {
-	api, err := config.ParseKubeconfig(kubeconfig)
-	if err != nil {
-		return fmt.Errorf("%s:kubeconfig %v", config.Namespace, err)
-	}
+func Reachable(api config.APIServer, timeout time.Duration) error {
 	host := api.URL.Host
 	if api.URL.Port() == "" {
 		port := "443"
@@ -64,8 +60,8 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 			Nodes:        cfg.Existing.Nodes.Count,
 		},
 	}
-	if cfg.Existing.Kubeconfig.IsSet() && cfg.Services.RenderDir == "" {
-		if err := Reachable(cfg.Existing.Kubeconfig.Reveal(), DialTimeout); err != nil {
+	if api := cfg.Existing.APIServer; api != nil && cfg.Services.RenderDir == "" {
+		if err := Reachable(*api, DialTimeout); err != nil {
 			return nil, err
 		}
 	}

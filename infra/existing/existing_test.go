@@ -4,7 +4,18 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/digit-iac/digit/stacks/config"
 )
+
+func apiServer(t *testing.T, server string) config.APIServer {
+	t.Helper()
+	api, err := config.ParseKubeconfig(kubeconfig(server))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
 
 func kubeconfig(server string) string {
 	return "apiVersion: v1\nkind: Config\nclusters:\n- name: c1\n  cluster: {server: " + server + "}\n" +
@@ -20,11 +31,11 @@ func TestUnreachableAPIServerFailsNamingIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := "https://" + l.Addr().String()
-	if err := Reachable(kubeconfig(open), DialTimeout); err != nil {
+	if err := Reachable(apiServer(t, open), DialTimeout); err != nil {
 		t.Errorf("a listening API server: %v", err)
 	}
 	l.Close()
-	err = Reachable(kubeconfig(open), DialTimeout)
+	err = Reachable(apiServer(t, open), DialTimeout)
 	if err == nil {
 		t.Fatal("a closed port was reachable")
 	}

@@ -152,6 +152,8 @@ type Bastion struct {
 type Existing struct {
 	// Kubeconfig is digit:kubeconfig (must be --secret); empty means the ambient kubeconfig.
 	Kubeconfig Secret
+	// APIServer is the server of Kubeconfig's current context, read once by the loader (nil without Kubeconfig).
+	APIServer *APIServer
 	// StorageClass is digit:storageClass, the class of the backbone's dynamic PVCs.
 	StorageClass string
 	// Zones is digit:zones: the zone label values of the cluster's nodes (optional).

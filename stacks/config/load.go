@@ -455,8 +455,10 @@ func (l *loader) loadExisting(c *Config) {
 	e := &c.Existing
 	e.Kubeconfig = l.secret("kubeconfig")
 	if e.Kubeconfig.IsSet() {
-		if _, err := ParseKubeconfig(e.Kubeconfig.Reveal()); err != nil {
+		if api, err := ParseKubeconfig(e.Kubeconfig.Reveal()); err != nil {
 			l.fail("kubeconfig", "%v", err)
+		} else {
+			e.APIServer = &api
 		}
 	}
 	e.StorageClass = l.str("storageClass", DefaultStorageClass)

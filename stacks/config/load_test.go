@@ -370,3 +370,18 @@ func TestServiceSecretsAreCheckedAgainstTheCatalogue(t *testing.T) {
 		t.Errorf("existing without filestore keys: got %v", err)
 	}
 }
+
+// TestKubeconfigServerIsReadOnce: a valid digit:kubeconfig gives the loaded config its current context's server,
+// which the existing layer dials without parsing the kubeconfig again.
+func TestKubeconfigServerIsReadOnce(t *testing.T) {
+	values := existingBase()
+	values["digit:kubeconfig"] = kubeconfigWith("https://10.0.0.1:6443", "ctx1")
+	c, err := load(t, values, "digit:dbPassword", "digit:kubeconfig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := c.Existing.APIServer
+	if api == nil || api.URL.Host != "10.0.0.1:6443" || api.Context != "ctx1" || api.Cluster != "c1" {
+		t.Errorf("API server %+v, want https://10.0.0.1:6443 of cluster c1, context ctx1", api)
+	}
+}
