@@ -8,6 +8,9 @@ import (
 	"github.com/digit-iac/digit/internal/suggest"
 )
 
+// MaxOverridesBytes bounds the digit:catalogue value (its JSON).
+const MaxOverridesBytes = 1 << 20
+
 // OverridesRoot is the config key overrides come from; error paths start with it.
 const OverridesRoot = "digit:catalogue"
 
@@ -100,6 +103,11 @@ type AddedService struct {
 // wrong type is an error naming its path (digit:catalogue.services.egov-user.tagg: unknown field). Empty input
 // means no overrides. Whether the named modules and services exist is checked by Resolve.
 func ParseOverrides(jsonBytes []byte) (Overrides, error) {
+	if n := len(jsonBytes); n > MaxOverridesBytes {
+		return Overrides{}, fmt.Errorf("%s: %d bytes (allowed: at most %d): a Kubernetes object is at most 1.5 MiB, so "+
+			"an override this large could make a Deployment or ConfigMap the API server refuses after others were "+
+			"applied", OverridesRoot, n, MaxOverridesBytes)
+	}
 	var o Overrides
 	if err := decodeJSON(jsonBytes, OverridesRoot, &o); err != nil {
 		return Overrides{}, err

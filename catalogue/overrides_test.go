@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -105,5 +106,25 @@ func TestDefaultYAMLIsParsedStrictly(t *testing.T) {
 	_, err = Parse([]byte("backbone:\n  kafka:\n    tag: 5.4\n"))
 	if err == nil || !strings.Contains(err.Error(), "catalogue.backbone.kafka.tag: want a string, got 5.4") {
 		t.Errorf("an unquoted numeric tag must be refused (YAML reads 5.4 as a number), got %v", err)
+	}
+}
+
+// An override past MaxOverridesBytes is refused by size before it is decoded; one at the limit is decoded.
+func TestOversizedOverridesAreRefusedBySize(t *testing.T) {
+	wrap := func(n int) string {
+		const head, tail = `{"services": {"egov-user": {"tag": "`, `"}}}`
+		return head + strings.Repeat("v", n-len(head)-len(tail)) + tail
+	}
+	_, err := ParseOverrides([]byte(wrap(MaxOverridesBytes + 1)))
+	want := fmt.Sprintf("digit:catalogue: %d bytes (allowed: at most %d)", MaxOverridesBytes+1, MaxOverridesBytes)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("oversized overrides: got %v, want an error starting %q", err, want)
+	}
+	if len(fmt.Sprint(err)) > 400 {
+		t.Errorf("the error quotes the override (%d characters)", len(fmt.Sprint(err)))
+	}
+	o, err := ParseOverrides([]byte(wrap(MaxOverridesBytes)))
+	if err != nil || o.Services["egov-user"].Tag == nil {
+		t.Errorf("overrides of exactly %d bytes: %v", MaxOverridesBytes, err)
 	}
 }

@@ -293,10 +293,11 @@ func validateService(entry string, s Service, c *Catalogue, refs envRefs, errs *
 		if !envNameRe.MatchString(k) {
 			errs.add("%s: globalConfigs key %q is not an identifier (letters, digits, '_')", entry, k)
 		}
-		// The value lands in a JavaScript string inside a single-quoted nginx directive.
-		if v := s.GlobalConfigs[k]; strings.ContainsAny(v, "'\"\\<>\n\r") || len(v) > 2048 {
-			errs.add("%s: globalConfigs %s: the value may not contain quotes, backslashes, '<', '>' or line breaks "+
-				"(at most 2048 characters)", entry, k)
+		// The value lands in a JavaScript string inside a single-quoted nginx sub_filter directive, whose
+		// replacement text reads $name as an nginx variable.
+		if v := s.GlobalConfigs[k]; strings.ContainsAny(v, "'\"\\<>$\n\r") || len(v) > 2048 {
+			errs.add("%s: globalConfigs %s: the value may not contain quotes, backslashes, '<', '>', '$' or line "+
+				"breaks (at most 2048 characters)", entry, k)
 		}
 	}
 	if s.DBConnections < 0 || s.DBConnections > 100 {

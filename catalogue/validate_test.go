@@ -141,6 +141,15 @@ func TestMalformedCataloguesAreRejectedWithTheEntryNamed(t *testing.T) {
 			want: []string{`configRepos.configs: url "git@github.com:egovernments/configs" must be an https URL without credentials`}},
 		{name: "globalConfigs on a backend", overrides: `{"add": [{"name": "my-svc", "module": "core", "image": "egovio/my-svc", "tag": "v1", "port": 8080, "contextPath": "my-svc", "globalConfigs": {"A": "b"}}]}`,
 			want: []string{`service my-svc (module core): globalConfigs are for frontends (kind frontend)`}},
+		{name: "globalConfigs value that would end the nginx directive", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"module": "frontend", "kind": "frontend", "globalConfigs": map[string]string{"TITLE": "it's"}})
+		}, want: []string{`service my-svc (module frontend): globalConfigs TITLE: the value may not contain quotes`}},
+		{name: "globalConfigs value nginx would read as a variable", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"module": "frontend", "kind": "frontend", "globalConfigs": map[string]string{"PRICE": "$host"}})
+		}, want: []string{`service my-svc (module frontend): globalConfigs PRICE: the value may not contain`, "'$'"}},
+		{name: "globalConfigs value with a line break", build: func(t *testing.T) string {
+			return addJSON(t, map[string]any{"module": "frontend", "kind": "frontend", "globalConfigs": map[string]string{"A": "x\ny"}})
+		}, want: []string{`service my-svc (module frontend): globalConfigs A: the value may not contain`}},
 		{name: "unknown kind", build: func(t *testing.T) string { return addJSON(t, map[string]any{"kind": "python"}) },
 			want: []string{`service my-svc (module core): kind "python" is not allowed (allowed: java, node, frontend)`}},
 		{name: "heap on a frontend", overrides: `{"services": {"citizen": {"heap": "-Xmx64m"}}}`,

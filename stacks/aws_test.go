@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/internal/mocktest"
 	"github.com/digit-iac/digit/stacks/config"
 )
@@ -482,6 +485,55 @@ func TestAWSDigitTagsOnEveryCloudResource(t *testing.T) {
 		if got := lt.String("tagSpecifications[resourceType=" + rt + "].tags.cost-center"); got != "cc-42" {
 			t.Errorf("launch template %s tags lack digit:tags: %v", rt, lt.Get("tagSpecifications"))
 		}
+	}
+}
+
+// With as many digit:tags as the config accepts, no AWS resource gets more tags than AWS takes: the program's own
+// stay within limits.OwnTagsPerResource, the bound the config's tag count is computed from.
+func TestAWSTagCountStaysWithinWhatAWSTakes(t *testing.T) {
+	user := map[string]string{}
+	for i := range limits.MaxStackTags {
+		user[fmt.Sprintf("t%02d", i)] = "v"
+	}
+	js, err := json.Marshal(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stackConfig(t, "prod", map[string]string{"digit:tags": string(js), "digit:bastion": `{"enabled":true}`})
+	r := runAWS(t, cfg)
+	check := func(what string, tags map[string]string) {
+		own := 0
+		for k := range tags {
+			if _, ok := user[k]; !ok {
+				own++
+			}
+		}
+		if own > limits.OwnTagsPerResource || len(tags) > limits.MaxTagsPerResource {
+			t.Errorf("%s: %d tags, %d of the program's own (limits: %d, %d)", what, len(tags), own,
+				limits.MaxTagsPerResource, limits.OwnTagsPerResource)
+		}
+	}
+	checked := 0
+	for _, res := range r.m.All() {
+		if taggable[res.Type] {
+			check(res.Type+" "+res.Name, res.Tags())
+			checked++
+		}
+	}
+	lt := onlyAWS(t, r.m, "aws:ec2/launchTemplate:LaunchTemplate")
+	for _, rt := range []string{"instance", "volume"} {
+		tags := map[string]string{}
+		for k := range user {
+			if v := lt.String("tagSpecifications[resourceType=" + rt + "].tags." + k); v != "" {
+				tags[k] = v
+			}
+		}
+		if len(tags) != len(user) {
+			t.Errorf("launch template %s tags: %d of the %d digit:tags", rt, len(tags), len(user))
+		}
+	}
+	if checked < len(taggable) {
+		t.Errorf("only %d tagged resources checked", checked)
 	}
 }
 

@@ -112,7 +112,7 @@ func (a *VolumesArgs) validate(name string) error {
 }
 
 // snapshotTag marks the disks the component's snapshot policy covers.
-const snapshotTag = "digit/snapshots"
+const snapshotTag = limits.SnapshotTag
 
 // newSnapshotPolicy has Data Lifecycle Manager snapshot every disk tagged for this component once a day: a replaced
 // or lost disk, or a broker that corrupted its log, can be restored from the last night's state.

@@ -89,7 +89,7 @@ func TestLimitsAreInclusive(t *testing.T) {
 		{"memory zero", existingBase, nodes(`{"count":1,"cpu":"1","memory":"0","pods":1}`), `digit:nodes: memory "0" is not a positive quantity`},
 		{"memory not a quantity", existingBase, nodes(`{"count":1,"cpu":"1","memory":"much","pods":1}`), `digit:nodes: memory "much" is not a positive quantity`},
 		{"password of 8", existingBase, map[string]string{"digit:dbPassword": "12345678"}, ""},
-		{"password of 7", existingBase, map[string]string{"digit:dbPassword": "1234567"}, "digit:dbPassword: must be at least 8 characters"},
+		{"password of 7", existingBase, map[string]string{"digit:dbPassword": "1234567"}, "digit:dbPassword: is 7 characters; it must be 8 to 128"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

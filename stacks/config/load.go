@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -14,8 +15,10 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // digit:timezone is checked against the zone database of the Go release, not the machine's
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/aws/limits"
@@ -126,6 +129,18 @@ type loader struct {
 
 func (l *loader) fail(key, format string, args ...any) {
 	l.errs = append(l.errs, fmt.Sprintf("%s:%s: %s", Namespace, key, fmt.Sprintf(format, args...)))
+}
+
+// failWith adds each line of err as a problem of key; lines that already name the key (the catalogue's errors
+// give their path under digit:catalogue) are kept as they are.
+func (l *loader) failWith(key string, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if strings.HasPrefix(line, Namespace+":"+key) {
+			l.errs = append(l.errs, line)
+		} else {
+			l.fail(key, "%s", line)
+		}
+	}
 }
 
 func (l *loader) raw(key string) (string, bool) { return l.src.Get(Namespace + ":" + key) }
@@ -414,6 +429,8 @@ func (l *loader) loadAWS(c *Config) {
 		l.fail("registry", "mirror is true but no repositories are created to mirror into")
 	}
 
+	l.checkAWSTags(c.Tags)
+
 	l.object("filestore", &a.Filestore)
 	a.Bastion = Bastion{InstanceType: DefaultBastionType}
 	l.object("bastion", &a.Bastion)
@@ -449,6 +466,47 @@ func (l *loader) loadAWS(c *Config) {
 			"and '-', at most %d characters", c.Stack, limits.FilestoreBucketPrefix(c.Stack),
 			limits.MaxBucketPrefixLength-len(limits.FilestoreBucketPrefix("")))
 	}
+}
+
+// checkAWSTags refuses digit:tags AWS would refuse on some resource after others were made, and the keys the
+// program sets itself with a meaning (a stack's Name or digit-qa would rename resources or move them into a QA
+// stack's clean-up).
+func (l *loader) checkAWSTags(tags map[string]string) {
+	if len(tags) > limits.MaxStackTags {
+		l.fail("tags", "%d tags given; at most %d (AWS takes %d per resource and the program sets up to %d of its own)",
+			len(tags), limits.MaxStackTags, limits.MaxTagsPerResource, limits.OwnTagsPerResource)
+	}
+	reserved := []string{"Name", limits.SnapshotTag, QATagKey}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		v := tags[k]
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > limits.MaxTagKeyLength:
+			l.fail("tags", "key %q must be 1 to %d characters", shorten(k), limits.MaxTagKeyLength)
+		case !limits.TagPattern.MatchString(k):
+			l.fail("tags", "key %q may hold only letters, digits, spaces and _ . : / = + - @", shorten(k))
+		case slices.Contains(reserved, k):
+			l.fail("tags", "key %q is set by the program itself", k)
+		case slices.ContainsFunc(limits.ReservedTagPrefixes, func(p string) bool {
+			return strings.HasPrefix(strings.ToLower(k), p)
+		}):
+			l.fail("tags", "key %q: the prefixes %s are reserved", k, strings.Join(limits.ReservedTagPrefixes, " and "))
+		}
+		switch {
+		case utf8.RuneCountInString(v) > limits.MaxTagValueLength:
+			l.fail("tags", "value of %q is %d characters; at most %d", shorten(k), utf8.RuneCountInString(v),
+				limits.MaxTagValueLength)
+		case !limits.TagPattern.MatchString(v):
+			l.fail("tags", "value of %q may hold only letters, digits, spaces and _ . : / = + - @", shorten(k))
+		}
+	}
+}
+
+// shorten keeps an oversized input readable in an error: its first 40 characters and its length.
+func shorten(s string) string {
+	if n := utf8.RuneCountInString(s); n > 40 {
+		return fmt.Sprintf("%s... (%d characters)", string([]rune(s)[:40]), n)
+	}
+	return s
 }
 
 func (l *loader) loadExisting(c *Config) {
@@ -506,6 +564,10 @@ func (l *loader) loadExisting(c *Config) {
 	db := &c.Database
 	if db.Host == "" {
 		l.fail("database", "host is required on target existing (the external Postgres)")
+	} else if ip, err := netip.ParseAddr(db.Host); !(err == nil && ip.Is4()) && len(validation.IsDNS1123Subdomain(db.Host)) > 0 {
+		// It goes unbracketed into the JDBC URL jdbc:postgresql://<host>:<port>/<name> every service and
+		// migration reads, and bare into egov-config's db-host.
+		l.fail("database", "host %q is neither a DNS name (lower case) nor an IPv4 address", shorten(db.Host))
 	}
 	if db.Port == 0 {
 		db.Port = DefaultDBPort
@@ -557,8 +619,34 @@ func (l *loader) loadDatabase(c *Config) {
 	if !dbIdentifierRe.MatchString(db.User) || db.User == "postgres" || db.User == "admin" {
 		l.fail("database", "user %q must start with a letter, hold only a-z, 0-9, _ and not be a reserved name", db.User)
 	}
-	if p := db.Password.Reveal(); p != "" && (len(p) < 8 || strings.ContainsAny(p, `/@" `)) {
-		l.fail("dbPassword", "must be at least 8 characters without / @ \" or spaces (RDS rejects them)")
+	if p := db.Password.Reveal(); p != "" {
+		checkDBPassword(l, c.Target, p)
+	}
+}
+
+// shellSplitting is what breaks a password in DIGIT's migration containers: their migrate.sh passes
+// -password=$FLYWAY_PASSWORD to flyway unquoted under /bin/sh, so white space splits it into two arguments and
+// * ? [ expand it against the container's files.
+const shellSplitting = " \t\n\r\v\f*?["
+
+// checkDBPassword says what in the password would be refused or mangled, never the password itself.
+func checkDBPassword(l *loader, target Target, p string) {
+	if n := len(p); n < limits.MinDBPasswordLength || n > limits.MaxDBPasswordLength {
+		l.fail("dbPassword", "is %d characters; it must be %d to %d", n, limits.MinDBPasswordLength, limits.MaxDBPasswordLength)
+	}
+	if strings.ContainsAny(p, shellSplitting) {
+		l.fail("dbPassword", "holds white space or one of * ? [: DIGIT's migration containers pass it to flyway "+
+			"unquoted through /bin/sh, which would split or expand it")
+	}
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		l.fail("dbPassword", "holds a control character")
+	}
+	if target == TargetAWS {
+		if strings.ContainsAny(p, limits.DBPasswordForbidden) ||
+			strings.ContainsFunc(p, func(r rune) bool { return r > 0x7e }) {
+			l.fail("dbPassword", "must be printable ASCII without %s (RDS refuses them)",
+				strings.Join(strings.Split(limits.DBPasswordForbidden, ""), " "))
+		}
 	}
 }
 
@@ -640,12 +728,12 @@ func (l *loader) loadServices(c *Config) {
 	var o catalogue.Overrides
 	if v, ok := l.raw("catalogue"); ok {
 		if o, err = catalogue.ParseOverrides([]byte(v)); err != nil {
-			l.fail("catalogue", "%v", err)
+			l.failWith("catalogue", err)
 			return
 		}
 	}
 	if s.Catalogue, err = catalogue.Resolve(base, o); err != nil {
-		l.fail("catalogue", "%v", err)
+		l.failWith("catalogue", err)
 	}
 }
 

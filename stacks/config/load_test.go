@@ -164,7 +164,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"db reserved user", awsBase, map[string]string{"digit:database": `{"user":"postgres"}`}, nil, []string{"digit:database", `user "postgres"`}},
 		{"db password in object", awsBase, map[string]string{"digit:database": `{"password":"hunter22"}`}, nil, []string{"digit:database", "password must not be written"}},
 		{"plaintext db password", awsBase, map[string]string{"digit:dbPassword": "hunter2222"}, nil, []string{"digit:dbPassword", "plaintext", "--secret"}},
-		{"weak db password", awsBase, map[string]string{"digit:dbPassword": "a@b"}, []string{"digit:dbPassword"}, []string{"digit:dbPassword", "at least 8"}},
+		{"weak db password", awsBase, map[string]string{"digit:dbPassword": "a@b"}, []string{"digit:dbPassword"}, []string{"digit:dbPassword: is 3 characters; it must be 8 to 128"}},
 		{"db host on aws", awsBase, map[string]string{"digit:database": `{"host":"x"}`}, nil, []string{"digit:database", "only for target existing"}},
 		{"volume replicas", awsBase, map[string]string{"digit:volumes": `{"kafka":{"replicas":0}}`}, nil, []string{"digit:volumes", "kafka.replicas 0"}},
 		{"volume size", awsBase, map[string]string{"digit:volumes": `{"elasticsearchData":{"sizeGb":0}}`}, nil, []string{"digit:volumes", "elasticsearchData.sizeGb 0"}},

@@ -61,3 +61,34 @@ const (
 // ControlPlaneLogRetentionDays is how long the EKS control plane's CloudWatch logs are kept (CIS EKS 2.1.1 wants
 // them on; a year is the usual audit horizon).
 const ControlPlaneLogRetentionDays = 365
+
+// Tags. AWS takes at most MaxTagsPerResource per resource, keys of up to MaxTagKeyLength and values of up to
+// MaxTagValueLength characters of TagPattern, and reserves the aws: prefix. The program puts up to
+// OwnTagsPerResource tags of its own on one resource (project, stack, managed-by, Name, a subnet's
+// kubernetes.io/cluster/<name> and kubernetes.io/role/<elb>, a disk's SnapshotTag, a QA stack's digit-qa), so a
+// stack's digit:tags may hold MaxStackTags.
+const (
+	MaxTagsPerResource = 50
+	MaxTagKeyLength    = 128
+	MaxTagValueLength  = 256
+	OwnTagsPerResource = 8
+	MaxStackTags       = MaxTagsPerResource - OwnTagsPerResource
+)
+
+// TagPattern is what AWS accepts in a tag key or value: letters, digits, spaces and _ . : / = + - @.
+var TagPattern = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+// ReservedTagPrefixes cannot start a stack's tag key: aws: is AWS's own, and kubernetes.io/ tags tell EKS and the
+// load-balancer controller which subnets belong to which cluster.
+var ReservedTagPrefixes = []string{"aws:", "kubernetes.io/"}
+
+// SnapshotTag marks the disks the backbone volumes' snapshot policy covers; a stack's tag of that name would move
+// disks in or out of it.
+const SnapshotTag = "digit/snapshots"
+
+// What RDS for PostgreSQL accepts as a master password: 8 to 128 printable ASCII characters but these.
+const (
+	MinDBPasswordLength = 8
+	MaxDBPasswordLength = 128
+	DBPasswordForbidden = `/"@`
+)
