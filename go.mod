@@ -5,6 +5,15 @@ go 1.26.6
 require (
 	github.com/agnivade/levenshtein v1.2.2
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.4
+	github.com/pulumi/pulumi-azure-native-sdk/authorization/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/compute/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2 v2.90.0
+	github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2 v2.82.0
+	github.com/pulumi/pulumi-azure-native-sdk/dbforpostgresql/v2 v2.28.0
+	github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2 v2.81.0
+	github.com/pulumi/pulumi-azure-native-sdk/network/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/resources/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/storage/v2 v2.92.0
 	github.com/pulumi/pulumi-eks/sdk/v2 v2.8.1
 	github.com/pulumi/pulumi-kubernetes/sdk/v4 v4.32.0
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
@@ -19,6 +28,7 @@ require (
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-shellwords v1.0.12 // indirect
+	github.com/pulumi/pulumi-azure-native-sdk/v2 v2.92.0 // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	go.yaml.in/yaml/v4 v4.0.0-rc.3 // indirect
 	k8s.io/component-base v0.33.13 // indirect

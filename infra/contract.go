@@ -42,6 +42,10 @@ type Foundation struct {
 	// Filestore is the object storage of egov-filestore, when the cloud provides one.
 	Filestore *Filestore
 
+	// LoadBalancerAnnotations are set on the ingress controller's LoadBalancer Service: how this cloud's load
+	// balancer is to be made (AWS: an NLB; Azure: its health probe path).
+	LoadBalancerAnnotations map[string]string
+
 	// Capacity describes the node group, for the pre-deploy capacity check.
 	Capacity NodeCapacity
 
@@ -97,6 +101,7 @@ type Volume struct {
 // Filestore is object storage for egov-filestore. The image's storage client signs requests with a static key
 // pair (it cannot use a workload identity), so the cloud layer hands over a key that can reach this bucket alone.
 type Filestore struct {
+	// Bucket is the bucket (S3) or container (Azure Blob) the files go to.
 	Bucket pulumi.StringInput
 	Region string
 	// Endpoint is an S3-compatible endpoint URL ("" for the cloud's own object storage).
@@ -105,8 +110,17 @@ type Filestore struct {
 	// providers.
 	AccessKeyID     pulumi.StringInput
 	SecretAccessKey pulumi.StringInput
-	// RoleArn is annotated on the filestore's ServiceAccount (IRSA), for images that can use it.
-	RoleArn pulumi.StringInput
+	// ServiceAccountAnnotations go on egov-filestore's ServiceAccount: the cloud's workload identity (IRSA's
+	// role ARN, Azure's client ID), for images that can use it.
+	ServiceAccountAnnotations map[string]pulumi.StringInput
+	// Env sets (or replaces) literal variables of the egov-filestore container: which of the image's storage
+	// clients to use and its settings (Azure: ISAZURESTORAGEENABLED, AZURE_ACCOUNTNAME, ...). Never a secret.
+	Env map[string]string
+	// SecretEnv sets variables from the catalogue Secret key whose provider is named (catalogue.SecretProviders),
+	// e.g. AZURE_ACCOUNTKEY from filestore.secretAccessKey: the value stays in the Secret.
+	SecretEnv map[string]string
+	// Outputs are this storage's stack outputs (e.g. filestoreRoleArn).
+	Outputs map[string]pulumi.Input
 }
 
 // NodeCapacity is the schedulable shape of the node group.

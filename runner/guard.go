@@ -44,7 +44,7 @@ func statefulInState(checkpoint []byte) (bool, error) {
 
 // onlyKubernetesInState reports whether every resource of the stack's checkpoint is a Kubernetes object or
 // bookkeeping (stack, providers, components): then a destroy or refresh may save the state once, at its end (see
-// config.DefaultCheckpointEveryStep), as nothing outside the cluster can be orphaned.
+// config.Cloud.DefaultCheckpointEveryStep), as nothing outside the cluster can be orphaned.
 func onlyKubernetesInState(checkpoint []byte) bool {
 	d, err := parseCheckpoint(checkpoint)
 	if err != nil || d == nil || len(d.Resources) == 0 {

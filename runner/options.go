@@ -92,7 +92,7 @@ type StackSettings struct {
 	// Parallel is the stack's engine parallelism (0: no opinion).
 	Parallel int
 	// FinalCheckpointOnly makes the engine save the state once, when the operation ends, instead of after every
-	// resource step (PULUMI_SKIP_CHECKPOINTS): see config.DefaultCheckpointEveryStep for when that is safe.
+	// resource step (PULUMI_SKIP_CHECKPOINTS): see config.Cloud.DefaultCheckpointEveryStep for when that is safe.
 	FinalCheckpointOnly bool
 }
 

@@ -54,6 +54,9 @@ type policyRule struct {
 }
 
 func (p policyRule) fixtureStack() string {
+	if strings.HasPrefix(p.id, "CKV_AZURE") || strings.HasPrefix(p.id, "DIGIT-DATA-AZ") {
+		return "azure-prod"
+	}
 	if strings.HasPrefix(p.id, "K8S") || strings.HasPrefix(p.id, "CKV_K8S") || strings.HasPrefix(p.id, "PSS") {
 		return "local"
 	}
@@ -84,6 +87,29 @@ func eachContainer(w *world, init bool, ok func(p stackPod, c containerView) str
 	}
 	return len(w.pods) > 0, out
 }
+
+func (w *world) azure() bool { return len(w.byType(tAKS)) > 0 }
+
+func azureOnly(check func(w *world) (bool, []string)) func(w *world) (bool, []string) {
+	return func(w *world) (bool, []string) {
+		if !w.azure() {
+			return false, nil
+		}
+		return check(w)
+	}
+}
+
+// Azure type tokens the rules read.
+const (
+	tAKS         = "azure-native:containerservice:ManagedCluster"
+	tACR         = "azure-native:containerregistry:Registry"
+	tFlexible    = "azure-native:dbforpostgresql/v20230601preview:Server"
+	tStorageAcct = "azure-native:storage:StorageAccount"
+	tBlob        = "azure-native:storage:BlobContainer"
+	tManagedDisk = "azure-native:compute:Disk"
+	tAzureRG     = "azure-native:resources:ResourceGroup"
+	tAzureLock   = "azure-native:authorization:ManagementLockByScope"
+)
 
 func awsOnly(check func(w *world) (bool, []string)) func(w *world) (bool, []string) {
 	return func(w *world) (bool, []string) {
@@ -516,6 +542,114 @@ func policyRules() []policyRule {
 			}),
 			fixture: func(w *world) {
 				setOpt(w, tVolume, "-kafka-0", func(r *mocktest.Resource) { r.RetainOnDelete = false })
+			}},
+		// --- AKS and the Azure layer ---
+		{id: "CKV_AZURE_6", control: "checkov CKV_AZURE_6 / CIS AKS 5.4.1", title: "the public API server is limited to authorized IP ranges (or the cluster is private)",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string {
+					ranges := r.Strings("apiServerAccessProfile.authorizedIPRanges")
+					if r.Bool("apiServerAccessProfile.enablePrivateCluster") {
+						return ""
+					}
+					if len(ranges) == 0 || slices.Contains(ranges, "0.0.0.0/0") {
+						return fmt.Sprintf("authorized ranges %v", ranges)
+					}
+					return ""
+				})
+			}),
+			fixture: func(w *world) { setIn(w, tAKS, "", "apiServerAccessProfile.authorizedIPRanges", []any{"0.0.0.0/0"}) }},
+		{id: "CKV_AZURE_7", control: "checkov CKV_AZURE_7 / CIS AKS 5.4.4", title: "the cluster enforces NetworkPolicies",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string { return missing(r, "networkProfile.networkPolicy") })
+			}),
+			fixture: func(w *world) { setIn(w, tAKS, "", "networkProfile.networkPolicy", nil) }},
+		{id: "CKV_AZURE_141", control: "checkov CKV_AZURE_141 / CIS AKS 3.1", title: "local accounts are off (access through Entra ID)",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string { return notTrue(r, "disableLocalAccounts") })
+			})},
+		{id: "CKV_AZURE_170", control: "checkov CKV_AZURE_170", title: "the cluster is on the Standard tier (financially backed API server SLA)",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string { return notEqual(r, "sku.tier", "Standard") })
+			}),
+			fixture: func(w *world) { setIn(w, tAKS, "", "sku.tier", "Free") }},
+		{id: "CKV_AZURE_168", control: "checkov CKV_AZURE_168", title: "node pools allow at least 50 pods per node",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string {
+					for i := 0; i < r.Len("agentPoolProfiles"); i++ {
+						if n := r.Int(fmt.Sprintf("agentPoolProfiles[%d].maxPods", i)); n < 50 {
+							return fmt.Sprintf("pool %s: maxPods %d", r.String(fmt.Sprintf("agentPoolProfiles[%d].name", i)), n)
+						}
+					}
+					return ""
+				})
+			}),
+			fixture: func(w *world) { setIn(w, tAKS, "", "agentPoolProfiles[1].maxPods", 30) }},
+		{id: "CKV_AZURE_4", control: "checkov CKV_AZURE_4 / CIS AKS 2.1.1", title: "control-plane and container logs go to Azure Monitor",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tAKS, func(r mocktest.Resource) string { return notTrue(r, "addonProfiles.omsagent.enabled") })
+			})},
+		{id: "CKV_AZURE_137", control: "checkov CKV_AZURE_137", title: "the container registry's admin user is off",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tACR, func(r mocktest.Resource) string {
+					if v, ok := r.Get("adminUserEnabled").(bool); !ok || v {
+						return "admin user on (or left to the default)"
+					}
+					return ""
+				})
+			}),
+			fixture: func(w *world) { setIn(w, tACR, "", "adminUserEnabled", true) }},
+		{id: "CKV_AZURE_136", control: "checkov CKV_AZURE_136", title: "the flexible server keeps geo-redundant backups",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tFlexible, func(r mocktest.Resource) string { return notEqual(r, "backup.geoRedundantBackup", "Enabled") })
+			}),
+			fixture: func(w *world) { setIn(w, tFlexible, "", "backup.geoRedundantBackup", "Disabled") }},
+		{id: "CKV_AZURE_PG_PRIVATE", control: "checkov CKV_AZURE_68 (flexible server)", title: "the flexible server has no public access and sits in a delegated subnet",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tFlexible, func(r mocktest.Resource) string {
+					return notEqual(r, "network.publicNetworkAccess", "Disabled") + missing(r, "network.delegatedSubnetResourceId")
+				})
+			}),
+			fixture: func(w *world) { setIn(w, tFlexible, "", "network.publicNetworkAccess", "Enabled") }},
+		{id: "CKV_AZURE_44", control: "checkov CKV_AZURE_44 / CKV_AZURE_3", title: "storage accounts take HTTPS only, TLS 1.2 or later",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tStorageAcct, func(r mocktest.Resource) string {
+					return notEqual(r, "minimumTlsVersion", "TLS1_2") + notTrue(r, "enableHttpsTrafficOnly")
+				})
+			}),
+			fixture: func(w *world) { setIn(w, tStorageAcct, "", "minimumTlsVersion", "TLS1_0") }},
+		{id: "CKV_AZURE_190", control: "checkov CKV_AZURE_190 / CKV_AZURE_34", title: "no blob is publicly readable",
+			check: azureOnly(func(w *world) (bool, []string) {
+				_, out := each(w, tStorageAcct, func(r mocktest.Resource) string {
+					if v, ok := r.Get("allowBlobPublicAccess").(bool); !ok || v {
+						return "allowBlobPublicAccess is not false"
+					}
+					return ""
+				})
+				_, more := each(w, tBlob, func(r mocktest.Resource) string { return notEqual(r, "publicAccess", "None") })
+				return true, append(out, more...)
+			}),
+			fixture: func(w *world) { setIn(w, tBlob, "", "publicAccess", "Blob") }},
+		{id: "CKV_AZURE_93", control: "checkov CKV_AZURE_93", title: "managed disks are encrypted with a customer managed key",
+			check: azureOnly(func(w *world) (bool, []string) {
+				return each(w, tManagedDisk, func(r mocktest.Resource) string { return missing(r, "encryption.diskEncryptionSetId") })
+			})},
+		{id: "DIGIT-DATA-AZ", control: "no silent data loss", title: "on Azure the resource groups, flexible server, disks and storage are protected and retained; the server has a delete lock",
+			check: azureOnly(func(w *world) (bool, []string) {
+				var out []string
+				for _, token := range []string{tAzureRG, tFlexible, tManagedDisk, tStorageAcct, tBlob} {
+					for _, r := range w.byType(token) {
+						if !r.Protect || !r.RetainOnDelete {
+							out = append(out, r.Name+": not protected and retained")
+						}
+					}
+				}
+				if len(w.byType(tAzureLock)) == 0 {
+					out = append(out, "no CanNotDelete lock on the flexible server")
+				}
+				return true, out
+			}),
+			fixture: func(w *world) {
+				setOpt(w, tManagedDisk, "-kafka-0", func(r *mocktest.Resource) { r.RetainOnDelete = false })
 			}},
 		// --- storage ---
 		{id: "CKV_AWS_189", control: "checkov CKV_AWS_3 / CKV_AWS_189", title: "backbone disks are encrypted with a customer managed key",
@@ -1024,7 +1158,7 @@ func loadWaivers(t *testing.T) map[string]map[string]string {
 	return out
 }
 
-var policyStacks = []string{"dev", "prod", "local"}
+var policyStacks = []string{"dev", "prod", "local", "azure-prod"}
 
 func stackWorld(t *testing.T, stack string) *world {
 	r := renderStack(t, stack)

@@ -9,14 +9,17 @@ import (
 
 	"github.com/digit-iac/digit/infra"
 	infraaws "github.com/digit-iac/digit/infra/aws"
+	infraazure "github.com/digit-iac/digit/infra/azure"
 	"github.com/digit-iac/digit/infra/existing"
 	"github.com/digit-iac/digit/stacks/config"
 )
 
-// Layers maps each target to its cloud layer. Adding a cloud is one entry here and one package under infra/.
+// Layers maps each target to its cloud layer. Adding a cloud is one package under infra/ (its layer and, registered
+// from its init, its config section: config.Register) and one entry here.
 var Layers = map[config.Target]infra.Layer{
 	config.TargetAWS:      infraaws.Deploy,
 	config.TargetExisting: existing.Deploy,
+	infraazure.Target:     infraazure.Deploy,
 }
 
 // Program is the Pulumi program: main.go runs it under the CLI, the runner runs it inline.

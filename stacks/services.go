@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -507,11 +508,52 @@ func (w *wiring) serviceArgs(m catalogue.Module, s catalogue.Service, deps []pul
 		a.Files = append(a.Files, k8s.File{Volume: "js-injection", MountPath: subFilterFile,
 			Content: subFilter(s.GlobalConfigs, w.cfg.Services.TenantID)})
 	}
-	if s.Name == filestoreService && w.f.Filestore != nil && w.f.Filestore.RoleArn != nil {
-		a.ServiceAccountName = filestoreService
-		a.ServiceAccountAnnotations = map[string]pulumi.StringInput{"eks.amazonaws.com/role-arn": w.f.Filestore.RoleArn}
+	if fs := w.f.Filestore; s.Name == filestoreService && fs != nil {
+		if len(fs.ServiceAccountAnnotations) > 0 {
+			a.ServiceAccountName = filestoreService
+			a.ServiceAccountAnnotations = fs.ServiceAccountAnnotations
+		}
+		env, err := w.filestoreEnv(a.Env, fs)
+		if err != nil {
+			return nil, err
+		}
+		a.Env = env
 	}
 	return a, nil
+}
+
+// filestoreEnv applies the cloud layer's storage settings to egov-filestore's env: literals replace the
+// catalogue's entries of the same name, secret variables reference the catalogue Secret key of their provider.
+func (w *wiring) filestoreEnv(env []k8s.EnvVar, fs *infra.Filestore) ([]k8s.EnvVar, error) {
+	set := map[string]k8s.EnvVar{}
+	for name, v := range fs.Env {
+		set[name] = k8s.LiteralEnv(name, v)
+	}
+	for name, provider := range fs.SecretEnv {
+		ref, ok := secretOfProvider(w.cat, provider)
+		if !ok {
+			return nil, fmt.Errorf("the cloud layer sets %s of %s from secret provider %q, which no catalogue Secret key "+
+				"has", name, filestoreService, provider)
+		}
+		set[name] = k8s.EnvVar{Name: name, Secret: &ref}
+	}
+	out := slices.DeleteFunc(slices.Clone(env), func(e k8s.EnvVar) bool { _, replaced := set[e.Name]; return replaced })
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, set[name])
+	}
+	return out, nil
+}
+
+// secretOfProvider is the Secret key of the enabled catalogue that a cloud-layer provider fills.
+func secretOfProvider(cat *catalogue.Resolved, provider string) (k8s.KeyRef, bool) {
+	for _, s := range cat.Secrets() {
+		for _, k := range s.Keys {
+			if k.Provider == provider {
+				return k8s.KeyRef{Name: s.Name, Key: k.Key}, true
+			}
+		}
+	}
+	return k8s.KeyRef{}, false
 }
 
 // containerEnv turns a catalogue env entry into the container's: egov-config keys and service hosts become
@@ -641,7 +683,9 @@ func (w *wiring) collectOutputs() {
 	}
 	if f.Filestore != nil {
 		out["filestoreBucket"] = f.Filestore.Bucket
-		out["filestoreRoleArn"] = f.Filestore.RoleArn
+		for k, v := range f.Filestore.Outputs {
+			out[k] = v
+		}
 	}
 	vols := pulumi.Map{}
 	for role, list := range f.Storage.Volumes {
@@ -682,17 +726,17 @@ func (w *wiring) deployGateway(deps []pulumi.Resource) error {
 		class = w.cfg.QA.Prefix + k8s.DefaultIngressClass
 	}
 	g, err := k8s.NewGateway(w.ctx, "gateway", &k8s.GatewayArgs{
-		Namespace: nginx.Namespace,
-		ClassName: class,
-		Cloud:     w.f.Target,
-		Image:     catalogue.WorkloadImageRef(nginx, w.registry),
-		Replicas:  nginx.Replicas,
-		Resources: resourcesOf(nginx),
-		ZoneLabel: w.f.Storage.ZoneLabel,
-		Domain:    domain,
-		TLS:       domain != "",
-		Email:     w.cfg.Services.TLSEmail,
-		DependsOn: deps,
+		Namespace:               nginx.Namespace,
+		ClassName:               class,
+		LoadBalancerAnnotations: w.f.LoadBalancerAnnotations,
+		Image:                   catalogue.WorkloadImageRef(nginx, w.registry),
+		Replicas:                nginx.Replicas,
+		Resources:               resourcesOf(nginx),
+		ZoneLabel:               w.f.Storage.ZoneLabel,
+		Domain:                  domain,
+		TLS:                     domain != "",
+		Email:                   w.cfg.Services.TLSEmail,
+		DependsOn:               deps,
 	}, w.opts...)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ import (
 
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/aws/awstest"
+	"github.com/digit-iac/digit/components/azure/aztest"
+	infraazure "github.com/digit-iac/digit/infra/azure"
 	"github.com/digit-iac/digit/internal/mocktest"
 	"github.com/digit-iac/digit/stacks/config"
 )
@@ -34,8 +36,11 @@ var (
 	renderedStacks = map[string]*renderedStack{}
 )
 
-// renderStack runs Pulumi.<stack>.yaml under mocks (AWS mocks for dev and prod, the existing-cluster path for
-// local) once per test binary.
+// testAzureDBPassword is azure-prod's digit:dbPassword in tests (the flexible server wants three character classes).
+const testAzureDBPassword = "Test-Azure-Db-Pw-1"
+
+// renderStack runs Pulumi.<stack>.yaml under mocks (AWS mocks for dev and prod, Azure mocks for azure-prod, the
+// existing-cluster path for local) once per test binary.
 func renderStack(t *testing.T, stack string) *renderedStack {
 	t.Helper()
 	renderedMu.Lock()
@@ -54,6 +59,10 @@ func renderStack(t *testing.T, stack string) *renderedStack {
 		src.Values["digit:dbPassword"] = testDBPassword
 		src.Secrets = append(src.Secrets, "digit:dbPassword")
 		secrets += `,"egov-filestore":{"awskey":"test-key","awssecretkey":"test-secret"}`
+	}
+	if src.Values["digit:target"] == "azure" {
+		src.Values["digit:dbPassword"] = testAzureDBPassword
+		src.Secrets = append(src.Secrets, "digit:dbPassword")
 	}
 	src.Values["digit:secrets"] = secrets + "}"
 	src.Secrets = append(src.Secrets, "digit:secrets")
@@ -77,10 +86,15 @@ func renderStack(t *testing.T, stack string) *renderedStack {
 		return err
 	}
 	var rec *mocktest.Recorder
-	if stack == "local" {
+	switch {
+	case stack == "local":
 		rec = mocktest.New()
 		err = pulumi.RunErr(program, pulumi.WithMocks("digit", stack, rec))
-	} else {
+	case cfg.Target == infraazure.Target:
+		m := aztest.New()
+		err = m.Run(program)
+		rec = m.Recorder
+	default:
 		m := awstest.New()
 		err = m.Run(program)
 		rec = m.Recorder

@@ -153,8 +153,7 @@ func TestDatabaseConnectionsOfRDSClasses(t *testing.T) {
 		"db.r5.large": 1622, "db.r6g.xlarge": 3244, "db.r7g.2xlarge": 5000,
 		"db.x2g.large": 0, "db.t3": 0, "db.t3.medium.extra": 0, "db.t3.huge": 0,
 	} {
-		cfg := &config.Config{Target: config.TargetAWS, Database: config.Database{InstanceClass: class}}
-		n, name, ok := maxConnections(cfg)
+		n, name, ok := config.AWS{}.MaxConnections(config.Database{InstanceClass: class})
 		if n != want || ok != (want > 0) {
 			t.Errorf("%s: %d connections (known %v), want %d", class, n, ok, want)
 		}
@@ -167,7 +166,7 @@ func TestDatabaseConnectionsOfRDSClasses(t *testing.T) {
 // TestNodeShapeOfExistingNodes: cpu and memory quantities of digit:nodes become millicores and MiB.
 func TestNodeShapeOfExistingNodes(t *testing.T) {
 	cfg := existingConfig(t, map[string]string{"digit:nodes": `{"count":3,"cpu":"7500m","memory":"30Gi","pods":110}`})
-	shape, ok := NodeShape(cfg)
+	shape, ok := cfg.Cloud.NodeShape()
 	if !ok || shape.Nodes != 3 || shape.PerNode == nil {
 		t.Fatalf("shape %+v (%v), want 3 nodes of a custom size", shape, ok)
 	}

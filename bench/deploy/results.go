@@ -117,9 +117,14 @@ func (r *results) describeMachine(kubectl string) {
 	r.Machine = []string{
 		fmt.Sprintf("%s, %d cores%s, %s/%s", cpu, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH),
 		"Go " + goVersion() + "; pulumi " + version("pulumi", "version") + "; " + version(kubectl, "version", "--client"),
-		fmt.Sprintf("engine settings: the local stack's defaults, digit:parallel %d, digit:checkpointEveryStep %v",
-			config.DefaultParallel[config.TargetExisting], config.DefaultCheckpointEveryStep[config.TargetExisting]),
+		engineSettings(),
 	}
+}
+
+func engineSettings() string {
+	local, _ := config.CloudOf(config.TargetExisting)
+	return fmt.Sprintf("engine settings: the local stack's defaults, digit:parallel %d, digit:checkpointEveryStep %v",
+		local.DefaultParallel, local.DefaultCheckpointEveryStep)
 }
 
 func ratio(a, b time.Duration) float64 {

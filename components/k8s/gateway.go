@@ -45,13 +45,11 @@ type GatewayArgs struct {
 	// Any other class is not the default, and its controller (k8s.io/ingress-nginx-<class>) serves Ingresses of
 	// that class only, so that several gateways share one cluster.
 	ClassName string
-	// Cloud is the cluster's cloud: "aws" adds Network Load Balancer annotations to the Service; anything else
-	// ("existing", "") leaves the Service plain. Default: "".
-	Cloud string
 	// ServiceType of the controller Service: "LoadBalancer", "NodePort" or "ClusterIP" (for clusters without a
 	// load-balancer implementation). Default: "LoadBalancer".
 	ServiceType string
-	// LoadBalancerAnnotations are added to the Service (e.g. an internal scheme). Default: none.
+	// LoadBalancerAnnotations are added to the Service when it is a LoadBalancer: the cloud's load-balancer
+	// settings (e.g. AWS's NLB type, an internal scheme), given by the cloud layer. Default: none.
 	LoadBalancerAnnotations map[string]string
 	// Image of the controller. Default: DefaultIngressNginxImage.
 	Image string
@@ -310,14 +308,10 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 	}
 
 	ann := pulumi.StringMap{}
-	if a.Cloud == "aws" && a.ServiceType == "LoadBalancer" {
-		// In-tree NLB annotations: they need no AWS Load Balancer Controller in the cluster.
-		ann["service.beta.kubernetes.io/aws-load-balancer-type"] = pulumi.String("nlb")
-		ann["service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled"] = pulumi.String("true")
-		ann["service.beta.kubernetes.io/aws-load-balancer-backend-protocol"] = pulumi.String("tcp")
-	}
-	for k, v := range a.LoadBalancerAnnotations {
-		ann[k] = pulumi.String(v)
+	if a.ServiceType == "LoadBalancer" {
+		for k, v := range a.LoadBalancerAnnotations {
+			ann[k] = pulumi.String(v)
+		}
 	}
 	svcMeta := l.meta(nginxController, ns)
 	if len(ann) > 0 {

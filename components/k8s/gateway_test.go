@@ -18,7 +18,7 @@ func TestGatewayWithoutDomain(t *testing.T) {
 	var gw *Gateway
 	m := mustRun(t, func(ctx *pulumi.Context) error {
 		var err error
-		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing"})
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{})
 		return err
 	})
 	ic := m.MustFind(t, tIngressClass, "gw-nginx")
@@ -71,7 +71,7 @@ func TestGatewayOfItsOwnClass(t *testing.T) {
 	var gw *Gateway
 	m := mustRun(t, func(ctx *pulumi.Context) error {
 		var err error
-		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Namespace: "qa-a-ingress-nginx", ClassName: "qa-a-nginx"})
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Namespace: "qa-a-ingress-nginx", ClassName: "qa-a-nginx"})
 		return err
 	})
 	ic := m.MustFind(t, tIngressClass, "gw-qa-a-nginx")
@@ -101,12 +101,12 @@ func TestGatewayAWSWithTLS(t *testing.T) {
 	var gw *Gateway
 	m := mustRun(t, func(ctx *pulumi.Context) error {
 		var err error
-		gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "aws", Domain: "digit.example.org", TLS: true, Email: "ops@example.org"})
+		gw, err = NewGateway(ctx, "gw", &GatewayArgs{LoadBalancerAnnotations: map[string]string{"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}, Domain: "digit.example.org", TLS: true, Email: "ops@example.org"})
 		return err
 	})
 	svc := m.MustFind(t, tService, "gw-ingress-nginx-controller")
 	if svc.String(`metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"]`) != "nlb" {
-		t.Errorf("aws service annotations: %v", svc.Get("metadata.annotations"))
+		t.Errorf("the load balancer annotations given are not on the Service: %v", svc.Get("metadata.annotations"))
 	}
 	rel := m.MustFind(t, tRelease, "gw-cert-manager")
 	if rel.String("chart") != "cert-manager" || rel.String("version") != DefaultCertManagerVersion ||
@@ -184,7 +184,7 @@ func TestGatewayReplicasAndServiceType(t *testing.T) {
 		var gw *Gateway
 		m := mustRun(t, func(ctx *pulumi.Context) error {
 			var err error
-			gw, err = NewGateway(ctx, "gw", &GatewayArgs{Cloud: "existing", Replicas: tc.replicas, ServiceType: tc.svcType, ZoneLabel: tc.zoneLabel})
+			gw, err = NewGateway(ctx, "gw", &GatewayArgs{Replicas: tc.replicas, ServiceType: tc.svcType, ZoneLabel: tc.zoneLabel})
 			return err
 		})
 		// What Ingresses wait for: the controller Deployment, its Service and the IngressClass.

@@ -145,6 +145,12 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 			InstanceType: ng.InstanceType, Nodes: ng.Desired, PrefixDelegation: ng.PrefixDelegationEnabled(),
 		},
 		ClusterReady: cluster.Ready,
+		// In-tree NLB annotations: they need no AWS Load Balancer Controller in the cluster.
+		LoadBalancerAnnotations: map[string]string{
+			"service.beta.kubernetes.io/aws-load-balancer-type":                              "nlb",
+			"service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+			"service.beta.kubernetes.io/aws-load-balancer-backend-protocol":                  "tcp",
+		},
 	}
 	for role, list := range vols.ByRole {
 		for _, v := range list {
@@ -182,7 +188,9 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		if err != nil {
 			return nil, err
 		}
-		f.Filestore = &infra.Filestore{Bucket: fs.Bucket, Region: a.Region, RoleArn: fs.RoleArn,
+		f.Filestore = &infra.Filestore{Bucket: fs.Bucket, Region: a.Region,
+			ServiceAccountAnnotations: map[string]pulumi.StringInput{"eks.amazonaws.com/role-arn": fs.RoleArn},
+			Outputs:                   map[string]pulumi.Input{"filestoreRoleArn": fs.RoleArn},
 			// The regional endpoint: the image's storage client defaults to the global one.
 			Endpoint:    "https://s3." + a.Region + ".amazonaws.com",
 			AccessKeyID: fs.AccessKeyID, SecretAccessKey: fs.SecretAccessKey}

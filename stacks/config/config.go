@@ -17,25 +17,6 @@ const (
 	TargetExisting Target = "existing"
 )
 
-// Targets lists the supported targets, in the order error messages show them.
-var Targets = []Target{TargetAWS, TargetExisting}
-
-// DefaultParallel is digit:parallel's default per target. The engine's own default (4 x CPU cores: 8 on a 2-core
-// runner) queues independent work behind creates that hold a slot for minutes (an EKS cluster, a Deployment's
-// rollout). On AWS each operation is also an API call under account rate limits, hence a lower figure than on a
-// cluster that only receives Kubernetes objects.
-var DefaultParallel = map[Target]int{TargetAWS: 32, TargetExisting: 64}
-
-// DefaultCheckpointEveryStep is digit:checkpointEveryStep's default per target. The file backend saves the whole
-// state after every step, so an up of n resources serialises it 2n times: on the local stack's 350 that is most of
-// the engine's CPU time (about 65 of a 70 s up on 2 cores, against 7 s without). Saving it once, at the end, is
-// safe where every resource is a Kubernetes object: after a killed up, the next one re-creates what the state
-// lost by server-side apply, which adopts an existing object, and deletes of objects already gone succeed. Its
-// cost: an object created by the killed run and no longer wanted by the next is left behind. A cloud resource
-// created but not recorded would be orphaned (and a fixed name, such as the EKS cluster's, taken), so aws keeps
-// a checkpoint per step.
-var DefaultCheckpointEveryStep = map[Target]bool{TargetAWS: true, TargetExisting: false}
-
 // MaxParallel bounds digit:parallel (and the runner's --parallel): past it the engine only adds goroutines, as the
 // provider's client throttles requests itself.
 const MaxParallel = 256
@@ -61,6 +42,8 @@ type Config struct {
 	AWS AWS
 	// Existing holds the existing-cluster keys; zero unless Target is existing.
 	Existing Existing
+	// Cloud is the loaded section of the target (AWS or existingSection here; a plugged-in target's own type).
+	Cloud Section
 	// Database is digit:database (+ digit:dbPassword).
 	Database Database
 	// Volumes is digit:volumes: backbone disks by role.
@@ -69,10 +52,10 @@ type Config struct {
 	Tags map[string]string
 	// Protect is digit:protect: protect (and retain) stateful resources.
 	Protect bool
-	// Parallel is digit:parallel: how many resource operations the engine runs at once (DefaultParallel).
+	// Parallel is digit:parallel: how many resource operations the engine runs at once (Cloud.DefaultParallel).
 	Parallel int
 	// CheckpointEveryStep is digit:checkpointEveryStep: the engine saves the state after every resource step
-	// (DefaultCheckpointEveryStep).
+	// (Cloud.DefaultCheckpointEveryStep).
 	CheckpointEveryStep bool
 	// Registry is digit:registry.
 	Registry Registry
@@ -206,9 +189,10 @@ type Database struct {
 
 // Volume is one backbone role's disks.
 type Volume struct {
-	Replicas int    `json:"replicas"`
-	SizeGB   int    `json:"sizeGb"`
-	Type     string `json:"type"`
+	Replicas int `json:"replicas"`
+	SizeGB   int `json:"sizeGb"`
+	// Type is the cloud's disk type; the target fills its default (aws: gp3) when the stack gives none.
+	Type string `json:"type"`
 }
 
 // Volumes is digit:volumes.
@@ -227,6 +211,11 @@ func (v Volumes) Roles() map[string]Volume {
 		RoleElasticsearchMaster: v.ElasticsearchMaster,
 		RoleZookeeper:           v.Zookeeper,
 	}
+}
+
+// All returns the four roles' volumes, to change them in place.
+func (v *Volumes) All() []*Volume {
+	return []*Volume{&v.Kafka, &v.ElasticsearchData, &v.ElasticsearchMaster, &v.Zookeeper}
 }
 
 // Backbone role names shared by the volume outputs and the backbone StatefulSets.
@@ -250,7 +239,7 @@ type Services struct {
 	// RenderDir is digit:renderDir: write every manifest there instead of deploying.
 	RenderDir string
 	// ElasticsearchSysctl is digit:elasticsearchSysctl: a privileged init container raises vm.max_map_count for
-	// Elasticsearch (default: on, except on aws, whose nodes already set it).
+	// Elasticsearch (default: on, except on a target whose nodes already set it: Cloud.NodesRaiseMaxMapCount).
 	ElasticsearchSysctl bool
 	// Catalogue is the default catalogue with digit:catalogue applied, validated.
 	Catalogue *catalogue.Resolved

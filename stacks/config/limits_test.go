@@ -205,7 +205,7 @@ func TestGenerateSecretsFillsOnlyWhatIsMissing(t *testing.T) {
 	}
 	cat := c.Services.Catalogue
 	have := map[string]map[string]string{"egov-enc-service": {"master.password": "kept"}}
-	provided := ProvidedSecrets(&Config{Target: TargetAWS})
+	provided := AWS{}.ProvidedSecrets()
 	got, err := GenerateSecrets(cat, have, provided)
 	if err != nil {
 		t.Fatal(err)

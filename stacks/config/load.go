@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"net/netip"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -18,11 +15,9 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/digit-iac/digit/catalogue"
 	"github.com/digit-iac/digit/components/aws/limits"
-	"github.com/digit-iac/digit/components/netplan"
 	"github.com/digit-iac/digit/internal/suggest"
 	"github.com/digit-iac/digit/qa"
 )
@@ -64,7 +59,7 @@ func DefaultVolumes() Volumes {
 	bb := c.Backbone
 	vol := func(w catalogue.Workload) Volume {
 		q := resource.MustParse(w.VolumeSize)
-		return Volume{Replicas: w.Replicas, SizeGB: int((q.Value() + (1<<30 - 1)) >> 30), Type: DefaultVolumeType}
+		return Volume{Replicas: w.Replicas, SizeGB: int((q.Value() + (1<<30 - 1)) >> 30)}
 	}
 	return Volumes{
 		Kafka:               vol(bb.Kafka.Workload),
@@ -74,49 +69,29 @@ func DefaultVolumes() Volumes {
 	}
 }
 
-// keys lists every key under digit: and which targets read it (nil = all).
-var keys = map[string][]Target{
-	"target":              nil,
-	"region":              {TargetAWS},
-	"zones":               nil,
-	"vpcCidr":             {TargetAWS},
-	"natMode":             {TargetAWS},
-	"vpcEndpoints":        {TargetAWS},
-	"nodeGroup":           {TargetAWS},
-	"kubernetesVersion":   {TargetAWS},
-	"endpointAccess":      {TargetAWS},
-	"registry":            nil,
-	"filestore":           nil,
-	"bastion":             {TargetAWS},
-	"database":            nil,
-	"dbPassword":          nil,
-	"volumes":             nil,
-	"tags":                nil,
-	"protect":             nil,
-	"parallel":            nil,
-	"checkpointEveryStep": nil,
-	"kubeconfig":          {TargetExisting},
-	"storageClass":        {TargetExisting},
-	"nodes":               {TargetExisting},
-	"domain":              nil,
-	"tlsEmail":            nil,
-	"tenantId":            nil,
-	"timezone":            nil,
-	"renderDir":           nil,
-	"catalogue":           nil,
-	"secrets":             nil,
-	"elasticsearchSysctl": nil,
-	"qa":                  nil,
-}
-
-// KnownKeys returns the keys under digit:, sorted (for docs and tests).
-func KnownKeys() []string {
-	out := make([]string, 0, len(keys))
-	for k := range keys {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+// keys lists the keys under digit: that every target reads; a target's own keys come with its registration
+// (Cloud.Keys).
+var keys = map[string]bool{
+	"target":              true,
+	"zones":               true,
+	"registry":            true,
+	"filestore":           true,
+	"database":            true,
+	"dbPassword":          true,
+	"volumes":             true,
+	"tags":                true,
+	"protect":             true,
+	"parallel":            true,
+	"checkpointEveryStep": true,
+	"domain":              true,
+	"tlsEmail":            true,
+	"tenantId":            true,
+	"timezone":            true,
+	"renderDir":           true,
+	"catalogue":           true,
+	"secrets":             true,
+	"elasticsearchSysctl": true,
+	"qa":                  true,
 }
 
 var bucketNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -239,13 +214,11 @@ func Load(src Source, project, stack string) (*Config, error) {
 	c := &Config{Project: project, Stack: stack}
 
 	c.Target = Target(l.str("target", ""))
-	switch c.Target {
-	case TargetAWS, TargetExisting:
-	case "":
+	cloud, known := clouds[c.Target]
+	switch {
+	case c.Target == "":
 		l.fail("target", "is required; one of %s", targetList())
-	case "azure":
-		l.fail("target", "azure is not implemented yet; one of %s", targetList())
-	default:
+	case !known:
 		l.fail("target", "unknown target %q; one of %s", c.Target, targetList())
 	}
 	l.checkKeys(c.Target)
@@ -253,21 +226,22 @@ func Load(src Source, project, stack string) (*Config, error) {
 	c.Tags = map[string]string{}
 	l.object("tags", &c.Tags)
 	c.Protect = l.boolean("protect", DefaultProtect)
-	c.Parallel = l.intRange("parallel", DefaultParallel[c.Target], 1, MaxParallel)
-	c.CheckpointEveryStep = l.boolean("checkpointEveryStep", DefaultCheckpointEveryStep[c.Target])
+	c.Parallel = l.intRange("parallel", cloud.DefaultParallel, 1, MaxParallel)
+	c.CheckpointEveryStep = l.boolean("checkpointEveryStep", cloud.DefaultCheckpointEveryStep)
 	l.loadDatabase(c)
 	l.loadVolumes(c)
 	l.object("registry", &c.Registry)
 
-	switch c.Target {
-	case TargetAWS:
-		l.loadAWS(c)
-	case TargetExisting:
-		l.loadExisting(c)
+	if known {
+		c.Cloud = cloud.Load(l, c)
 	}
+	if c.Cloud == nil {
+		c.Cloud = noSection{}
+	}
+	c.Services.ElasticsearchSysctl = l.boolean("elasticsearchSysctl", !cloud.NodesRaiseMaxMapCount)
 	l.loadServices(c)
 	l.loadQA(c)
-	l.loadSecrets(c, ProvidedSecrets(c))
+	l.loadSecrets(c, c.Cloud.ProvidedSecrets())
 
 	if len(l.errs) > 0 {
 		sort.Strings(l.errs)
@@ -276,22 +250,17 @@ func Load(src Source, project, stack string) (*Config, error) {
 	return c, nil
 }
 
-func targetList() string {
-	s := make([]string, len(Targets))
-	for i, t := range Targets {
-		s[i] = string(t)
-	}
-	return strings.Join(s, ", ")
-}
-
 func (l *loader) checkKeys(target Target) {
 	for _, full := range l.src.Keys() {
 		ns, key, ok := strings.Cut(full, ":")
 		if !ok || ns != Namespace {
 			continue
 		}
-		targets, known := keys[key]
-		if !known {
+		if keys[key] {
+			continue
+		}
+		targets := targetsReading(key)
+		if len(targets) == 0 {
 			hint := ""
 			if s := suggest.Closest(key, KnownKeys()); s != "" {
 				hint = fmt.Sprintf(" (did you mean %s:%s?)", Namespace, s)
@@ -299,20 +268,18 @@ func (l *loader) checkKeys(target Target) {
 			l.fail(key, "unknown key%s", hint)
 			continue
 		}
-		if targets != nil && target != "" && !containsTarget(targets, target) {
+		if target != "" && !slices.Contains(targets, target) {
 			l.fail(key, "is not read by target %q (only by %v)", target, targets)
 		}
 	}
 }
 
-func containsTarget(ts []Target, t Target) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+// noSection stands in for the section of a target that failed to load (Load reports why).
+type noSection struct{}
+
+func (noSection) NodeShape() (catalogue.NodeShape, bool)      { return catalogue.NodeShape{}, false }
+func (noSection) MaxConnections(Database) (int, string, bool) { return 0, "", false }
+func (noSection) ProvidedSecrets() map[string]bool            { return map[string]bool{} }
 
 var (
 	regionRe       = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
@@ -327,180 +294,6 @@ var (
 	domainRe       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
 )
 
-func (l *loader) loadAWS(c *Config) {
-	a := &c.AWS
-	a.Region = l.str("region", DefaultRegion)
-	if !regionRe.MatchString(a.Region) {
-		l.fail("region", "%q is not an AWS region (e.g. ap-south-1)", a.Region)
-	}
-	// Sorted: subnets, their CIDRs and the backbone's disks are assigned to zones by position, so the order the
-	// stack file lists them in must not matter (reordering it would otherwise replace subnets and disks).
-	a.Zones = slices.Sorted(slices.Values(l.list("zones")))
-	if len(a.Zones) == 0 {
-		a.Zones = []string{a.Region + "a", a.Region + "b", a.Region + "c"}
-	}
-	seen := map[string]bool{}
-	for _, z := range a.Zones {
-		if seen[z] {
-			l.fail("zones", "zone %q is listed twice", z)
-		}
-		seen[z] = true
-		suffix, inRegion := strings.CutPrefix(z, a.Region)
-		if !inRegion || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
-			l.fail("zones", "zone %q is not in region %s (zones look like %sa)", z, a.Region, a.Region)
-		}
-	}
-	if len(a.Zones) > netplan.MaxZones {
-		l.fail("zones", "%d zones given; at most %d are supported", len(a.Zones), netplan.MaxZones)
-	}
-
-	a.VpcCidr = l.str("vpcCidr", DefaultVpcCidr)
-	if p, err := netip.ParsePrefix(a.VpcCidr); err != nil {
-		l.fail("vpcCidr", "%q is not a CIDR (e.g. %s)", a.VpcCidr, DefaultVpcCidr)
-	} else if _, err := netplan.Compute(p, max(1, min(len(a.Zones), netplan.MaxZones))); err != nil {
-		l.fail("vpcCidr", "%v", err)
-	}
-
-	a.VpcEndpoints = l.boolean("vpcEndpoints", false)
-	a.NatMode = NatMode(l.str("natMode", string(NatSingle)))
-	if a.NatMode != NatSingle && a.NatMode != NatPerZone {
-		l.fail("natMode", "%q is not a NAT mode; one of single, perZone", a.NatMode)
-	}
-
-	a.NodeGroup = NodeGroup{InstanceType: DefaultInstanceType, Desired: DefaultDesiredNodes, DiskSizeGB: DefaultDiskSizeGB}
-	l.object("nodeGroup", &a.NodeGroup)
-	ng := &a.NodeGroup
-	if ng.Min == 0 {
-		ng.Min = ng.Desired
-	}
-	if ng.Max == 0 {
-		ng.Max = ng.Desired + 2
-	}
-	if !instanceTypeRe.MatchString(ng.InstanceType) {
-		l.fail("nodeGroup", "instanceType %q is not an EC2 instance type (e.g. m4.large)", ng.InstanceType)
-	}
-	if ng.Min < 1 || ng.Desired < 1 || ng.Max < 1 {
-		l.fail("nodeGroup", "min, desired and max must be at least 1 (got %d, %d, %d)", ng.Min, ng.Desired, ng.Max)
-	} else if !(ng.Min <= ng.Desired && ng.Desired <= ng.Max) {
-		l.fail("nodeGroup", "need min <= desired <= max, got min %d, desired %d, max %d", ng.Min, ng.Desired, ng.Max)
-	}
-	if ng.Max > 450 {
-		l.fail("nodeGroup", "max %d exceeds the 450 nodes of an EKS managed node group", ng.Max)
-	}
-	if ng.DiskSizeGB < 20 || ng.DiskSizeGB > 16384 {
-		l.fail("nodeGroup", "diskSizeGb %d must be between 20 and 16384 (AL2023 needs 20 GB)", ng.DiskSizeGB)
-	}
-
-	a.KubernetesVersion = l.str("kubernetesVersion", DefaultKubernetesVersion)
-	if m := k8sVersionRe.FindStringSubmatch(a.KubernetesVersion); m == nil ||
-		atoi(m[1]) < limits.MinKubernetesMinor || atoi(m[1]) > limits.MaxKubernetesMinor {
-		l.fail("kubernetesVersion", "%q is not a supported EKS version (1.%d to 1.%d, as %q; EKS upgrades one minor "+
-			"at a time)", a.KubernetesVersion, limits.MinKubernetesMinor, limits.MaxKubernetesMinor,
-			limits.DefaultKubernetesVersion)
-	}
-
-	l.object("endpointAccess", &a.EndpointAccess)
-	ea := a.EndpointAccess
-	if !ea.PublicEnabled() && !ea.PrivateEnabled() {
-		l.fail("endpointAccess", "public and private are both off: nobody could reach the Kubernetes API")
-	}
-	for _, cidr := range ea.PublicCidrs {
-		if _, err := netip.ParsePrefix(cidr); err != nil {
-			l.fail("endpointAccess", "publicCidrs entry %q is not a CIDR", cidr)
-		}
-	}
-	if len(ea.PublicCidrs) > 0 && !ea.PublicEnabled() {
-		l.fail("endpointAccess", "publicCidrs given while public is false")
-	}
-	if ea.PublicEnabled() && len(ea.PublicCidrs) == 0 {
-		l.fail("endpointAccess", "public is on (the default) but publicCidrs is empty: list who may reach the Kubernetes "+
-			"API (0.0.0.0/0 for anyone), or set public: false")
-	}
-
-	for _, r := range c.Registry.Repositories {
-		if len(r) < 2 || len(r) > 256 || !ecrRepoRe.MatchString(r) {
-			l.fail("registry", "repository %q is not a valid ECR repository name (lowercase, digits, . _ - /)", r)
-		}
-	}
-	if c.Registry.URL != "" {
-		l.fail("registry", "url is only for target existing; on aws the stack's ECR registry is used")
-	}
-	if c.Registry.Mirror && len(c.Registry.Repositories) == 0 {
-		l.fail("registry", "mirror is true but no repositories are created to mirror into")
-	}
-
-	l.checkAWSTags(c.Tags)
-
-	l.object("filestore", &a.Filestore)
-	a.Bastion = Bastion{InstanceType: DefaultBastionType}
-	l.object("bastion", &a.Bastion)
-	if !instanceTypeRe.MatchString(a.Bastion.InstanceType) {
-		l.fail("bastion", "instanceType %q is not an EC2 instance type", a.Bastion.InstanceType)
-	}
-
-	db := &c.Database
-	if db.Host != "" || db.Port != 0 {
-		l.fail("database", "host, port and maxConnections are only for target existing; on aws the program creates the database")
-	}
-	if !dbClassRe.MatchString(db.InstanceClass) {
-		l.fail("database", "instanceClass %q is not an RDS class (e.g. db.t3.medium)", db.InstanceClass)
-	}
-	if db.StorageGB < 20 || db.StorageGB > 65536 {
-		l.fail("database", "storageGb %d must be between 20 and 65536", db.StorageGB)
-	}
-	if db.MaxStorageGB < db.StorageGB {
-		l.fail("database", "maxStorageGb %d is below storageGb %d", db.MaxStorageGB, db.StorageGB)
-	}
-	for role, v := range c.Volumes.Roles() {
-		minGB, ok := limits.VolumeTypeMinGB[v.Type]
-		if !ok {
-			l.fail("volumes", "%s.type %q is not one of the EBS volume types %s", jsonRole(role), v.Type,
-				strings.Join(limits.VolumeTypes(), ", "))
-		} else if v.SizeGB < minGB {
-			l.fail("volumes", "%s.sizeGb %d: a %s volume is at least %d GB", jsonRole(role), v.SizeGB, v.Type, minGB)
-		}
-	}
-	// The stack's name goes into its AWS resources' names; the filestore bucket's is the tightest.
-	if !awsStackNameRe.MatchString(c.Stack) || len(limits.FilestoreBucketPrefix(c.Stack)) > limits.MaxBucketPrefixLength {
-		l.fail("target", "stack name %q cannot name AWS resources (the filestore bucket %s-...): lowercase letters, digits "+
-			"and '-', at most %d characters", c.Stack, limits.FilestoreBucketPrefix(c.Stack),
-			limits.MaxBucketPrefixLength-len(limits.FilestoreBucketPrefix("")))
-	}
-}
-
-// checkAWSTags refuses digit:tags AWS would refuse on some resource after others were made, and the keys the
-// program sets itself with a meaning (a stack's Name or digit-qa would rename resources or move them into a QA
-// stack's clean-up).
-func (l *loader) checkAWSTags(tags map[string]string) {
-	if len(tags) > limits.MaxStackTags {
-		l.fail("tags", "%d tags given; at most %d (AWS takes %d per resource and the program sets up to %d of its own)",
-			len(tags), limits.MaxStackTags, limits.MaxTagsPerResource, limits.OwnTagsPerResource)
-	}
-	reserved := []string{"Name", limits.SnapshotTag, QATagKey}
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		v := tags[k]
-		switch {
-		case k == "" || utf8.RuneCountInString(k) > limits.MaxTagKeyLength:
-			l.fail("tags", "key %q must be 1 to %d characters", shorten(k), limits.MaxTagKeyLength)
-		case !limits.TagPattern.MatchString(k):
-			l.fail("tags", "key %q may hold only letters, digits, spaces and _ . : / = + - @", shorten(k))
-		case slices.Contains(reserved, k):
-			l.fail("tags", "key %q is set by the program itself", k)
-		case slices.ContainsFunc(limits.ReservedTagPrefixes, func(p string) bool {
-			return strings.HasPrefix(strings.ToLower(k), p)
-		}):
-			l.fail("tags", "key %q: the prefixes %s are reserved", k, strings.Join(limits.ReservedTagPrefixes, " and "))
-		}
-		switch {
-		case utf8.RuneCountInString(v) > limits.MaxTagValueLength:
-			l.fail("tags", "value of %q is %d characters; at most %d", shorten(k), utf8.RuneCountInString(v),
-				limits.MaxTagValueLength)
-		case !limits.TagPattern.MatchString(v):
-			l.fail("tags", "value of %q may hold only letters, digits, spaces and _ . : / = + - @", shorten(k))
-		}
-	}
-}
-
 // shorten keeps an oversized input readable in an error: its first 40 characters and its length.
 func shorten(s string) string {
 	if n := utf8.RuneCountInString(s); n > 40 {
@@ -509,94 +302,11 @@ func shorten(s string) string {
 	return s
 }
 
-func (l *loader) loadExisting(c *Config) {
-	e := &c.Existing
-	e.Kubeconfig = l.secret("kubeconfig")
-	if e.Kubeconfig.IsSet() {
-		if api, err := ParseKubeconfig(e.Kubeconfig.Reveal()); err != nil {
-			l.fail("kubeconfig", "%v", err)
-		} else {
-			e.APIServer = &api
-		}
-	}
-	e.StorageClass = l.str("storageClass", DefaultStorageClass)
-	if !storageClassRe.MatchString(e.StorageClass) {
-		l.fail("storageClass", "%q is not a valid StorageClass name", e.StorageClass)
-	}
-	e.Zones = slices.Sorted(slices.Values(l.list("zones"))) // as on aws: the order listed must not move a disk
-	seen := map[string]bool{}
-	for _, z := range e.Zones {
-		if seen[z] {
-			l.fail("zones", "zone %q is listed twice", z)
-		}
-		seen[z] = true
-	}
-	l.object("nodes", &e.Nodes)
-	if _, ok := l.raw("nodes"); ok {
-		n := e.Nodes
-		if n.Count < 1 {
-			l.fail("nodes", "count must be at least 1")
-		}
-		custom := n.CPU != "" || n.Memory != "" || n.Pods != 0
-		switch {
-		case n.InstanceType != "" && custom:
-			l.fail("nodes", "give either instanceType or cpu/memory/pods, not both")
-		case custom:
-			if q, err := resource.ParseQuantity(n.CPU); err != nil || q.Sign() <= 0 {
-				l.fail("nodes", "cpu %q is not a positive quantity (e.g. \"8\" or \"7500m\")", n.CPU)
-			}
-			if q, err := resource.ParseQuantity(n.Memory); err != nil || q.Sign() <= 0 {
-				l.fail("nodes", "memory %q is not a positive quantity (e.g. 32Gi)", n.Memory)
-			}
-			if n.Pods < 1 {
-				l.fail("nodes", "pods must be at least 1")
-			}
-		case n.InstanceType == "":
-			l.fail("nodes", "give instanceType, or cpu, memory and pods")
-		}
-	}
-	if len(c.Registry.Repositories) > 0 {
-		l.fail("registry", "repositories cannot be created on target existing; give url and mirror")
-	}
-	if c.Registry.Mirror && c.Registry.URL == "" {
-		l.fail("registry", "mirror is true but no url is given")
-	}
-	db := &c.Database
-	if db.Host == "" {
-		l.fail("database", "host is required on target existing (the external Postgres)")
-	} else if ip, err := netip.ParseAddr(db.Host); !(err == nil && ip.Is4()) && len(validation.IsDNS1123Subdomain(db.Host)) > 0 {
-		// It goes unbracketed into the JDBC URL jdbc:postgresql://<host>:<port>/<name> every service and
-		// migration reads, and bare into egov-config's db-host.
-		l.fail("database", "host %q is neither a DNS name (lower case) nor an IPv4 address", shorten(db.Host))
-	}
-	if db.Port == 0 {
-		db.Port = DefaultDBPort
-	}
-	if db.MaxConnections != 0 && (db.MaxConnections < 10 || db.MaxConnections > 100000) {
-		l.fail("database", "maxConnections %d is out of range (allowed: 10..100000)", db.MaxConnections)
-	}
-	if db.Port < 1 || db.Port > 65535 {
-		l.fail("database", "port %d is not a TCP port", db.Port)
-	}
-	if !db.Password.IsSet() {
-		l.fail("dbPassword", "is required on target existing; set it with `pulumi config set --secret %s:dbPassword <value>`", Namespace)
-	}
-	l.object("filestore", &e.ObjectStorage)
-	if os := e.ObjectStorage; os != (ObjectStorage{}) {
-		if !bucketNameRe.MatchString(os.Bucket) {
-			l.fail("filestore", "bucket %q is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')", os.Bucket)
-		}
-		if u, err := url.Parse(os.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			l.fail("filestore", "endpoint %q must be the storage's http(s) URL (e.g. http://minio.storage:9000)", os.Endpoint)
-		}
-	}
-}
-
 func (l *loader) loadDatabase(c *Config) {
 	backup := DefaultBackupDays
 	c.Database = Database{
-		EngineVersion: DefaultDBEngineVersion, InstanceClass: DefaultDBInstanceClass,
-		StorageGB: DefaultDBStorageGB, MaxStorageGB: DefaultDBMaxStorageGB, BackupRetentionDays: &backup,
+		EngineVersion: DefaultDBEngineVersion,
+		StorageGB:     DefaultDBStorageGB, MaxStorageGB: DefaultDBMaxStorageGB, BackupRetentionDays: &backup,
 		Name: DefaultDBName, User: DefaultDBUser, DeletionProtection: DefaultProtect, FinalSnapshot: DefaultProtect,
 	}
 	if v, ok := l.raw("database"); ok && strings.Contains(v, `"password"`) {
@@ -620,7 +330,7 @@ func (l *loader) loadDatabase(c *Config) {
 		l.fail("database", "user %q must start with a letter, hold only a-z, 0-9, _ and not be a reserved name", db.User)
 	}
 	if p := db.Password.Reveal(); p != "" {
-		checkDBPassword(l, c.Target, p)
+		checkDBPassword(l, p)
 	}
 }
 
@@ -630,7 +340,7 @@ func (l *loader) loadDatabase(c *Config) {
 const shellSplitting = " \t\n\r\v\f*?["
 
 // checkDBPassword says what in the password would be refused or mangled, never the password itself.
-func checkDBPassword(l *loader, target Target, p string) {
+func checkDBPassword(l *loader, p string) {
 	if n := len(p); n < limits.MinDBPasswordLength || n > limits.MaxDBPasswordLength {
 		l.fail("dbPassword", "is %d characters; it must be %d to %d", n, limits.MinDBPasswordLength, limits.MaxDBPasswordLength)
 	}
@@ -640,13 +350,6 @@ func checkDBPassword(l *loader, target Target, p string) {
 	}
 	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		l.fail("dbPassword", "holds a control character")
-	}
-	if target == TargetAWS {
-		if strings.ContainsAny(p, limits.DBPasswordForbidden) ||
-			strings.ContainsFunc(p, func(r rune) bool { return r > 0x7e }) {
-			l.fail("dbPassword", "must be printable ASCII without %s (RDS refuses them)",
-				strings.Join(strings.Split(limits.DBPasswordForbidden, ""), " "))
-		}
 	}
 }
 
@@ -716,9 +419,6 @@ func (l *loader) loadServices(c *Config) {
 		l.fail("timezone", "%q is not an IANA time zone (e.g. Asia/Kolkata)", s.Timezone)
 	}
 	s.RenderDir = l.str("renderDir", "")
-	// EKS nodes set vm.max_map_count high enough for Elasticsearch; other clusters' nodes may keep the kernel's
-	// 65530, on which Elasticsearch refuses to start.
-	s.ElasticsearchSysctl = l.boolean("elasticsearchSysctl", c.Target != TargetAWS)
 
 	base, err := catalogue.Default()
 	if err != nil {
@@ -757,7 +457,7 @@ func (l *loader) loadQA(c *Config) {
 	c.Database.DeletionProtection = false
 	c.Database.FinalSnapshot = false
 	c.Database.MultiAZ = false
-	for _, v := range []*Volume{&c.Volumes.Kafka, &c.Volumes.ElasticsearchData, &c.Volumes.ElasticsearchMaster, &c.Volumes.Zookeeper} {
+	for _, v := range c.Volumes.All() {
 		// Small, but never below what the volume type allows (st1 and sc1 start at 125 GB).
 		v.SizeGB = min(v.SizeGB, max(qa.VolumeSizeGB, limits.VolumeTypeMinGB[v.Type]))
 	}

@@ -131,7 +131,7 @@ func TestMalformedConfigs(t *testing.T) {
 	}{
 		{"missing target", func() map[string]string { return map[string]string{} }, nil, nil, []string{"digit:target: is required"}},
 		{"unknown target", awsBase, map[string]string{"digit:target": "gcp"}, nil, []string{"digit:target", `unknown target "gcp"`, "aws, existing"}},
-		{"azure not yet", awsBase, map[string]string{"digit:target": "azure"}, nil, []string{"digit:target", "azure is not implemented"}},
+		{"unregistered target", awsBase, map[string]string{"digit:target": "gcp"}, nil, []string{`digit:target: unknown target "gcp"; one of aws, existing`}},
 		{"typo key", awsBase, map[string]string{"digit:vpcCdir": "10.0.0.0/16"}, nil, []string{"digit:vpcCdir: unknown key", "did you mean digit:vpcCidr"}},
 		{"key of other target", awsBase, map[string]string{"digit:storageClass": "gp3"}, nil, []string{"digit:storageClass", `not read by target "aws"`}},
 		{"bad region", awsBase, map[string]string{"digit:region": "mumbai"}, nil, []string{"digit:region", `"mumbai" is not an AWS region`}},

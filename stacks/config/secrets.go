@@ -100,14 +100,6 @@ func sortedMapKeys[V any](m map[string]V) []string {
 // didYouMean is suggest.DidYouMean, named short for the many error messages here.
 var didYouMean = suggest.DidYouMean
 
-// ProvidedSecrets are the secret providers the target's cloud layer fills (see catalogue.SecretKey.Provider).
-func ProvidedSecrets(c *Config) map[string]bool {
-	if c.Target == TargetAWS && c.AWS.Filestore.IsEnabled() {
-		return map[string]bool{catalogue.ProviderFilestoreAccessKey: true, catalogue.ProviderFilestoreSecretKey: true}
-	}
-	return map[string]bool{}
-}
-
 // GenerateSecrets fills have with random values for every required key of the Secrets enabled services read that the stack
 // leaves unset and the target does not provide: the credentials of a local stack, which has no real ones. Keys
 // already in have are kept, so a stack regenerated from the same file changes nothing.
