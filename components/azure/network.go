@@ -114,13 +114,25 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 	if err != nil {
 		return nil, err
 	}
+	// A subnet NSG is evaluated besides the one AKS keeps on the nodes' NICs, so the ingress load balancer's
+	// ports are opened here too; everything else from the internet stays denied by Azure's default rules.
 	nodesNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-nodes", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg, Location: loc, Tags: tags,
-	}, parent, pulumi.IgnoreChanges([]string{"securityRules"})) // AKS adds the load balancer's rules
+		SecurityRules: network.SecurityRuleTypeArray{
+			&network.SecurityRuleTypeArgs{
+				Name: pulumi.String("http-https-from-internet"), Priority: pulumi.Int(100), Direction: pulumi.String("Inbound"),
+				Access: pulumi.String("Allow"), Protocol: pulumi.String("Tcp"),
+				SourceAddressPrefix: pulumi.String("Internet"), SourcePortRange: pulumi.String("*"),
+				DestinationAddressPrefix: pulumi.String(plan.Nodes.String()),
+				DestinationPortRanges:    pulumi.StringArray{pulumi.String("80"), pulumi.String("443")},
+			},
+		},
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	// The database subnet takes Postgres from the node subnet only; Azure's default rules would let the whole VNet in.
+	// The database subnet takes Postgres from the node subnet and, for the HA standby's replication, from itself;
+	// Azure's default rules would let the whole VNet in.
 	dbNSG, err := network.NewNetworkSecurityGroup(ctx, name+"-db", &network.NetworkSecurityGroupArgs{
 		ResourceGroupName: rg, Location: loc, Tags: tags,
 		SecurityRules: network.SecurityRuleTypeArray{
@@ -129,6 +141,12 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 				Access: pulumi.String("Allow"), Protocol: pulumi.String("Tcp"),
 				SourceAddressPrefix: pulumi.String(plan.Nodes.String()), SourcePortRange: pulumi.String("*"),
 				DestinationAddressPrefix: pulumi.String(plan.Database.String()), DestinationPortRange: pulumi.String("5432"),
+			},
+			&network.SecurityRuleTypeArgs{
+				Name: pulumi.String("within-database-subnet"), Priority: pulumi.Int(110), Direction: pulumi.String("Inbound"),
+				Access: pulumi.String("Allow"), Protocol: pulumi.String("*"),
+				SourceAddressPrefix: pulumi.String(plan.Database.String()), SourcePortRange: pulumi.String("*"),
+				DestinationAddressPrefix: pulumi.String(plan.Database.String()), DestinationPortRange: pulumi.String("*"),
 			},
 			&network.SecurityRuleTypeArgs{
 				Name: pulumi.String("deny-vnet-inbound"), Priority: pulumi.Int(4000), Direction: pulumi.String("Inbound"),

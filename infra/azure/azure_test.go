@@ -387,3 +387,24 @@ func TestServiceLayerOnAzure(t *testing.T) {
 		}
 	}
 }
+
+// TestComponentsAcceptWhatTheConfigAccepts: shapes the loader accepts at the edges of its ranges register without
+// a component refusing them.
+func TestComponentsAcceptWhatTheConfigAccepts(t *testing.T) {
+	for name, extra := range map[string]map[string]string{
+		"one zone, burstable, no HA": {"digit:zones": `["2"]`, "digit:database": `{"instanceClass": "Standard_B2ms", "storageGb": 20, "deletionProtection": true}`},
+		"private cluster":            {"digit:apiAccess": `{"private": true}`},
+		"largest storage":            {"digit:database": `{"storageGb": 32767, "maxStorageGb": 32767, "engineVersion": "13", "backupRetentionDays": 35, "deletionProtection": true}`},
+		"autoscaled system pool":     {"digit:systemPool": `{"vmSize": "Standard_E4s_v5", "count": 3, "min": 1, "max": 5, "osDiskGb": 30}`},
+		"small standard disks":       {"digit:volumes": `{"zookeeper": {"sizeGb": 4, "type": "Standard_LRS"}}`},
+		"late window, dev-shaped":    {"digit:maintenanceWindow": `{"day": "Saturday", "hour": 23}`, "digit:protect": "false", "digit:geoRedundantBackup": ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := load(t, extra)
+			if err != nil {
+				t.Fatalf("the loader refuses it: %v", err)
+			}
+			deploy(t, cfg)
+		})
+	}
+}

@@ -319,21 +319,20 @@ func passwordClasses(p string) int {
 	return n
 }
 
+// MinDiskGB is the smallest managed disk; smaller backbone sizes (the catalogue's 2 GB for ZooKeeper and the
+// Elasticsearch masters) are rounded up to it.
+const MinDiskGB = 4
+
 func loadVolumes(r *config.Reader, c *config.Config) {
-	for _, v := range c.Volumes.All() {
+	for role, v := range map[string]*config.Volume{"kafka": &c.Volumes.Kafka, "elasticsearchData": &c.Volumes.ElasticsearchData,
+		"elasticsearchMaster": &c.Volumes.ElasticsearchMaster, "zookeeper": &c.Volumes.Zookeeper} {
 		if v.Type == "" {
 			v.Type = DefaultDiskSku
 		}
-	}
-	for _, role := range []config.Volume{c.Volumes.Kafka, c.Volumes.ElasticsearchData, c.Volumes.ElasticsearchMaster, c.Volumes.Zookeeper} {
-		if !slices.Contains(azc.DiskSkus, role.Type) {
-			r.Fail("volumes", "type %q is not one of the zonal disk types %s", role.Type, strings.Join(azc.DiskSkus, ", "))
-			return
+		if !slices.Contains(azc.DiskSkus, v.Type) {
+			r.Fail("volumes", "%s.type %q is not one of the zonal disk types %s", role, v.Type, strings.Join(azc.DiskSkus, ", "))
 		}
-		if role.SizeGB < 4 {
-			r.Fail("volumes", "sizeGb %d: an Azure managed disk is at least 4 GiB", role.SizeGB)
-			return
-		}
+		v.SizeGB = max(v.SizeGB, MinDiskGB)
 	}
 }
 

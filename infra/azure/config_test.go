@@ -30,6 +30,11 @@ func TestAzureProdLoads(t *testing.T) {
 	if cfg.Volumes.Kafka.Type != "Premium_LRS" {
 		t.Errorf("kafka disk type %q", cfg.Volumes.Kafka.Type)
 	}
+	// The catalogue's 2 GB disks are rounded up to the smallest managed disk.
+	c3 := mustLoad(t, map[string]string{"digit:volumes": ""})
+	if c3.Volumes.Zookeeper.SizeGB != infraazure.MinDiskGB || c3.Volumes.Zookeeper.Type != "Premium_LRS" || c3.Volumes.Kafka.SizeGB != 50 {
+		t.Errorf("default volumes on azure: %+v", c3.Volumes)
+	}
 	// The storage size is rounded up to one the flexible server offers.
 	c2 := mustLoad(t, map[string]string{"digit:database": `{"storageGb": 100, "multiAz": true, "deletionProtection": true}`})
 	if got := c2.Cloud.(*infraazure.Section).DatabaseStorageGB; got != 128 {
@@ -69,7 +74,7 @@ func TestAzureBadInputIsNamed(t *testing.T) {
 		{"no password", map[string]string{"digit:dbPassword": ""}, "digit:dbPassword: is required on target azure"},
 		{"weak password", map[string]string{"digit:dbPassword": "alllowercase"}, "digit:dbPassword: the flexible server wants three of"},
 		{"geo unset", map[string]string{"digit:geoRedundantBackup": ""}, "digit:geoRedundantBackup: must be given (true or false) on a protected stack"},
-		{"ebs type", map[string]string{"digit:volumes": `{"kafka": {"type": "gp3"}}`}, `digit:volumes: type "gp3" is not one of the zonal disk types Premium_LRS, StandardSSD_LRS, Standard_LRS`},
+		{"ebs type", map[string]string{"digit:volumes": `{"kafka": {"type": "gp3"}}`}, `digit:volumes: kafka.type "gp3" is not one of the zonal disk types Premium_LRS, StandardSSD_LRS, Standard_LRS`},
 		{"repositories", map[string]string{"digit:registry": `{"repositories": ["egovio/egov-user"]}`}, "digit:registry: repositories are not created on azure"},
 		{"tag", map[string]string{"digit:tags": `{"a/b": "x"}`}, `digit:tags: key "a/b" may not hold`},
 		{"aws key", map[string]string{"digit:nodeGroup": `{"instanceType": "m4.large"}`}, `digit:nodeGroup: is not read by target "azure" (only by [aws])`},
