@@ -129,3 +129,12 @@ type NodeCapacity struct {
 	Nodes            int
 	PrefixDelegation bool
 }
+
+// Tags are the tags of every cloud resource a layer creates: the stack's digit:tags plus who manages it.
+func Tags(cfg *config.Config) map[string]string {
+	t := map[string]string{"project": cfg.Project, "stack": cfg.Stack, "managed-by": "pulumi"}
+	for k, v := range cfg.Tags {
+		t[k] = v
+	}
+	return t
+}

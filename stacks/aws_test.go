@@ -230,10 +230,6 @@ func TestAWSOutputsKeepThePasswordSecret(t *testing.T) {
 // bucket must be created alongside it, so none may (transitively) depend on it.
 func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 	r := runAWS(t, stackConfig(t, "prod", nil))
-	byURN := map[string]awstest.Resource{}
-	for _, res := range r.m.All() {
-		byURN[res.URN] = res
-	}
 	isCluster := func(urn string) bool {
 		return strings.Contains(urn, "awstest-fixture-") || strings.Contains(urn, "::eks:") ||
 			strings.Contains(urn, "aws:eks/") || strings.Contains(urn, "digit:aws:Cluster")
@@ -246,7 +242,7 @@ func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 			t.Fatalf("no %s registered", typ)
 		}
 		for _, res := range list {
-			if via := waitsFor(byURN, res, isCluster); via != "" {
+			if via := r.m.WaitsFor(res, isCluster); via != "" {
 				t.Errorf("%s %s waits for the cluster through %s", typ, res.Name, via)
 			}
 		}
@@ -260,28 +256,6 @@ func TestStatefulCloudResourcesDoNotWaitForTheCluster(t *testing.T) {
 	if !found {
 		t.Fatalf("node group shows no dependency on the cluster (%v): the dependency check would be vacuous", ng.DependsOn)
 	}
-}
-
-// waitsFor walks what res waits for: its dependencies (explicit and through inputs: the SDK records both) and its
-// parent chain, since a child is registered only once its parent is, and the parent waits for its own
-// dependencies. It returns the first URN on the way that matches, "" if none.
-func waitsFor(byURN map[string]awstest.Resource, res awstest.Resource, match func(string) bool) string {
-	seen := map[string]bool{}
-	queue := append([]string{res.Parent}, res.DependsOn...)
-	for len(queue) > 0 {
-		urn := queue[0]
-		queue = queue[1:]
-		if urn == "" || seen[urn] {
-			continue
-		}
-		seen[urn] = true
-		if match(urn) {
-			return urn
-		}
-		next := byURN[urn]
-		queue = append(append(queue, next.Parent), next.DependsOn...)
-	}
-	return ""
 }
 
 // awsMeta finds the Kubernetes object of the type by namespace and metadata.name.

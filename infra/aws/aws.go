@@ -31,7 +31,7 @@ const (
 func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) {
 	a := cfg.AWS
 	name := limits.ResourceName(cfg.Stack)
-	tags := Tags(cfg)
+	tags := infra.Tags(cfg)
 
 	net, err := awsc.NewNetwork(ctx, name, awsc.NetworkArgs{
 		VpcCidr:     a.VpcCidr,
@@ -197,15 +197,6 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 	}
 
 	return f, nil
-}
-
-// Tags returns the tags of every AWS resource: the stack's digit:tags plus who manages it.
-func Tags(cfg *config.Config) map[string]string {
-	t := map[string]string{"project": cfg.Project, "stack": cfg.Stack, "managed-by": "pulumi"}
-	for k, v := range cfg.Tags {
-		t[k] = v
-	}
-	return t
 }
 
 // VolumeRoles turns digit:volumes into the volume component's roles, in a stable order.

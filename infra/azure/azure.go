@@ -37,7 +37,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		return nil, fmt.Errorf("looking up the Azure subscription (az login?): %w", err)
 	}
 	name := "digit-" + cfg.Stack
-	tags := Tags(cfg)
+	tags := infra.Tags(cfg)
 	keep := func() []pulumi.ResourceOption {
 		if !cfg.Protect {
 			return nil
@@ -188,15 +188,6 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		}
 	}
 	return f, nil
-}
-
-// Tags returns the tags of every Azure resource: the stack's digit:tags plus who manages it.
-func Tags(cfg *config.Config) map[string]string {
-	t := map[string]string{"project": cfg.Project, "stack": cfg.Stack, "managed-by": "pulumi"}
-	for k, v := range cfg.Tags {
-		t[k] = v
-	}
-	return t
 }
 
 func tagsOf(tags map[string]string) pulumi.StringMap {

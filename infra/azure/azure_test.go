@@ -276,19 +276,18 @@ func TestKubeconfigIsASecret(t *testing.T) {
 // TestStatefulResourcesDoNotWaitForTheCluster: the database, disks, registry and storage are created alongside AKS.
 func TestStatefulResourcesDoNotWaitForTheCluster(t *testing.T) {
 	r := deploy(t, mustLoad(t, nil))
-	all := byURN(r.m)
 	isCluster := func(urn string) bool {
 		return strings.Contains(urn, tCluster) || strings.Contains(urn, "containerservice:MaintenanceConfiguration")
 	}
 	for _, typ := range []string{tServer, tDisk, tRegistry, tAccount, tContainer, tRole} {
 		for _, res := range r.m.ByType(typ) {
-			if via := waitsFor(all, res, isCluster); via != "" {
+			if via := r.m.WaitsFor(res, isCluster); via != "" {
 				t.Errorf("%s %s waits for the cluster through %s", typ, res.Name, via)
 			}
 		}
 	}
 	// Not vacuous: the Kubernetes provider, through which every object is created, waits for it.
-	if via := waitsFor(all, only(t, r.m, "pulumi:providers:kubernetes"), isCluster); via == "" {
+	if via := r.m.WaitsFor(only(t, r.m, "pulumi:providers:kubernetes"), isCluster); via == "" {
 		t.Fatal("the Kubernetes provider does not wait for the cluster: the dependency check would be vacuous")
 	}
 }

@@ -84,35 +84,6 @@ func only(t *testing.T, m *aztest.Mocks, token string) aztest.Resource {
 	return rs[0]
 }
 
-func byURN(m *aztest.Mocks) map[string]aztest.Resource {
-	out := map[string]aztest.Resource{}
-	for _, r := range m.All() {
-		out[r.URN] = r
-	}
-	return out
-}
-
-// waitsFor walks what res waits for (dependencies, through inputs or explicit, and the parent chain) and returns
-// the first URN that matches, "" if none.
-func waitsFor(all map[string]aztest.Resource, res aztest.Resource, match func(string) bool) string {
-	seen := map[string]bool{}
-	queue := append([]string{res.Parent}, res.DependsOn...)
-	for len(queue) > 0 {
-		urn := queue[0]
-		queue = queue[1:]
-		if urn == "" || seen[urn] {
-			continue
-		}
-		seen[urn] = true
-		if match(urn) {
-			return urn
-		}
-		next := all[urn]
-		queue = append(append(queue, next.Parent), next.DependsOn...)
-	}
-	return ""
-}
-
 func errLines(err error) string {
 	if err == nil {
 		return "<no error>"

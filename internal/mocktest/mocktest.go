@@ -610,3 +610,29 @@ func AwaitStrings(t testing.TB, o pulumi.Output) []string {
 	}
 	return s
 }
+
+// WaitsFor walks what res waits for: its dependencies (explicit and through inputs: the SDK records both) and its
+// parent chain, since a child is registered only once its parent is, and the parent waits for its own
+// dependencies. It returns the first URN on the way that matches, "" if none.
+func (m *Recorder) WaitsFor(res Resource, match func(urn string) bool) string {
+	byURN := map[string]Resource{}
+	for _, r := range m.All() {
+		byURN[r.URN] = r
+	}
+	seen := map[string]bool{}
+	queue := append([]string{res.Parent}, res.DependsOn...)
+	for len(queue) > 0 {
+		urn := queue[0]
+		queue = queue[1:]
+		if urn == "" || seen[urn] {
+			continue
+		}
+		seen[urn] = true
+		if match(urn) {
+			return urn
+		}
+		next := byURN[urn]
+		queue = append(append(queue, next.Parent), next.DependsOn...)
+	}
+	return ""
+}
