@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 
 	authorization "github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	cs "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2"
@@ -88,13 +89,17 @@ type Cluster struct {
 }
 
 var (
-	vmSizeRe     = regexp.MustCompile(`^Standard_[A-Z]+[0-9]+[a-z]*(_v[0-9]+)?$`)
-	aksVersionRe = regexp.MustCompile(`^1\.\d{2}$`)
-	days         = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+	// VMSizePattern is what an Azure VM size looks like (e.g. Standard_D4s_v5).
+	VMSizePattern = regexp.MustCompile(`^Standard_[A-Z]+[0-9]+[a-z]*(_v[0-9]+)?$`)
+	aksVersionRe  = regexp.MustCompile(`^1\.\d{2}$`)
+	// Days are the days a maintenance window may fall on.
+	Days = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+	// DefaultMaintenance is the window when none is given: Sunday 02:00 UTC.
+	DefaultMaintenance = MaintenanceWindow{Day: "Sunday", Hour: 2}
 )
 
 func checkPool(e *argErrors, field string, p Pool, minCount int) {
-	if !vmSizeRe.MatchString(p.VMSize) {
+	if !VMSizePattern.MatchString(p.VMSize) {
 		e.add(field+".VMSize", "%q is not an Azure VM size (e.g. Standard_D4s_v5)", p.VMSize)
 	}
 	if p.Count < minCount || p.Count > 1000 {
@@ -135,9 +140,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	}
 	m := args.Maintenance
 	if m.Day == "" {
-		m = MaintenanceWindow{Day: "Sunday", Hour: 2}
+		m = DefaultMaintenance
 	}
-	if !contains(days, m.Day) || m.Hour < 0 || m.Hour > 23 {
+	if !slices.Contains(Days, m.Day) || m.Hour < 0 || m.Hour > 23 {
 		e.add("Maintenance", "day %q hour %d: a day of the week (Monday..Sunday) and an hour 0-23", m.Day, m.Hour)
 	}
 	if args.SubscriptionID == "" || args.ResourceGroupName == nil || args.NodeSubnetId == nil || args.DiskResourceGroupId == nil {
@@ -152,7 +157,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-	rg, loc, tags := args.ResourceGroupName, pulumi.String(args.Location), tagsInput(args.Tags)
+	rg, loc, tags := args.ResourceGroupName, pulumi.String(args.Location), TagsInput(args.Tags)
 
 	// Both identities are made before the cluster: the control plane's needs its roles when AKS starts, and the
 	// kubelet's principal is known without waiting for the cluster (the registry's AcrPull needs it).
@@ -303,13 +308,4 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		"clusterName": comp.ClusterName, "kubeconfig": comp.Kubeconfig, "kubeletPrincipalId": comp.KubeletPrincipalId,
 		"oidcIssuerUrl": comp.OidcIssuerUrl,
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

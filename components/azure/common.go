@@ -53,8 +53,8 @@ func GlobalName(prefix, seed string, max int) string {
 // zone as "1", nodes carry "<location>-1".
 func NodeZoneLabel(location, zone string) string { return location + "-" + zone }
 
-// tagsInput turns tags into the provider's map.
-func tagsInput(tags map[string]string) pulumi.StringMap {
+// TagsInput turns tags into the provider's map.
+func TagsInput(tags map[string]string) pulumi.StringMap {
 	out := pulumi.StringMap{}
 	for k, v := range tags {
 		out[k] = pulumi.String(v)

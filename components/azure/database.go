@@ -2,6 +2,7 @@ package azure
 
 import (
 	"regexp"
+	"slices"
 
 	authorization "github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	// The default API of dbforpostgresql v2.28.0 (2022-12-01) knows Postgres up to 14; 2023-06-01-preview adds
@@ -85,7 +86,7 @@ type Database struct {
 // NewDatabase creates the private DNS zone, its VNet link, the server, its database and, when asked, its lock.
 func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
 	e := &argErrors{component: "digit:azure:Database"}
-	if !contains(DatabaseVersions, args.Version) {
+	if !slices.Contains(DatabaseVersions, args.Version) {
 		e.add("Version", "%q is not one of %v", args.Version, DatabaseVersions)
 	}
 	tier := SkuTier(args.Sku)
@@ -98,7 +99,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 	if args.HighAvailability && (args.Zone == "" || args.StandbyZone == "" || args.Zone == args.StandbyZone) {
 		e.add("StandbyZone", "zone-redundant high availability needs two different zones (got %q and %q)", args.Zone, args.StandbyZone)
 	}
-	if !containsInt(StorageSizesGB, args.StorageGB) {
+	if !slices.Contains(StorageSizesGB, args.StorageGB) {
 		e.add("StorageGB", "%d is not one of %v", args.StorageGB, StorageSizesGB)
 	}
 	if args.BackupRetentionDays < 7 || args.BackupRetentionDays > 35 {
@@ -118,7 +119,7 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-	rg, tags := args.ResourceGroupName, tagsInput(args.Tags)
+	rg, tags := args.ResourceGroupName, TagsInput(args.Tags)
 
 	// The server's A record goes into this zone; the link makes it resolve from the VNet (the nodes' pods).
 	zone, err := network.NewPrivateZone(ctx, name, &network.PrivateZoneArgs{
@@ -201,13 +202,4 @@ func NewDatabase(ctx *pulumi.Context, name string, args DatabaseArgs, opts ...pu
 		"host": comp.Host, "port": comp.Port, "dbName": comp.DBName, "username": comp.Username,
 		"password": comp.Password, "privateZone": comp.PrivateZone,
 	})
-}
-
-func containsInt(list []int, n int) bool {
-	for _, x := range list {
-		if x == n {
-			return true
-		}
-	}
-	return false
 }

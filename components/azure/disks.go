@@ -2,6 +2,7 @@ package azure
 
 import (
 	"fmt"
+	"slices"
 
 	compute "github.com/pulumi/pulumi-azure-native-sdk/compute/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -51,7 +52,7 @@ func NewDisks(ctx *pulumi.Context, name string, args DisksArgs, opts ...pulumi.R
 		e.add("Zones", "at least one zone is required")
 	}
 	for _, r := range args.Roles {
-		if !contains(DiskSkus, r.Sku) {
+		if !slices.Contains(DiskSkus, r.Sku) {
 			e.add("Roles", "%s: sku %q is not one of %v", r.Name, r.Sku, DiskSkus)
 		}
 		if r.SizeGB < 4 || r.SizeGB > 32767 {
@@ -74,7 +75,7 @@ func NewDisks(ctx *pulumi.Context, name string, args DisksArgs, opts ...pulumi.R
 		for i := 0; i < r.Replicas; i++ {
 			zone := args.Zones[i%len(args.Zones)]
 			d, err := compute.NewDisk(ctx, fmt.Sprintf("%s-%s-%d", name, r.Name, i), &compute.DiskArgs{
-				ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: tagsInput(args.Tags),
+				ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: TagsInput(args.Tags),
 				Zones:        pulumi.StringArray{pulumi.String(zone)},
 				Sku:          &compute.DiskSkuArgs{Name: pulumi.String(r.Sku)},
 				DiskSizeGB:   pulumi.Int(r.SizeGB),

@@ -51,7 +51,7 @@ func NewFilestore(ctx *pulumi.Context, name string, args FilestoreArgs, opts ...
 	}
 	keep := append([]pulumi.ResourceOption{pulumi.Parent(comp)}, protectOpts(args.Protect)...)
 	acct, err := storage.NewStorageAccount(ctx, name, &storage.StorageAccountArgs{
-		ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: tagsInput(args.Tags),
+		ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: TagsInput(args.Tags),
 		AccountName: pulumi.String(args.AccountName),
 		Kind:        pulumi.String("StorageV2"),
 		// Zone-redundant: the files survive a zone.

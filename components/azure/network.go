@@ -88,7 +88,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
-	rg, loc, tags := args.ResourceGroupName, pulumi.String(args.Location), tagsInput(args.Tags)
+	rg, loc, tags := args.ResourceGroupName, pulumi.String(args.Location), TagsInput(args.Tags)
 
 	vnet, err := network.NewVirtualNetwork(ctx, name, &network.VirtualNetworkArgs{
 		ResourceGroupName: rg, Location: loc, Tags: tags,

@@ -46,7 +46,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 		return nil, err
 	}
 	reg, err := acr.NewRegistry(ctx, name, &acr.RegistryArgs{
-		ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: tagsInput(args.Tags),
+		ResourceGroupName: args.ResourceGroupName, Location: pulumi.String(args.Location), Tags: TagsInput(args.Tags),
 		RegistryName:     pulumi.String(args.Name),
 		Sku:              &acr.SkuArgs{Name: pulumi.String("Standard")},
 		AdminUserEnabled: pulumi.Bool(false),

@@ -46,7 +46,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		return []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true)}
 	}
 	rg, err := resources.NewResourceGroup(ctx, name, &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(name), Location: pulumi.String(s.Location), Tags: tagsOf(tags),
+		ResourceGroupName: pulumi.String(name), Location: pulumi.String(s.Location), Tags: azc.TagsInput(tags),
 	}, keep()...)
 	if err != nil {
 		return nil, err
@@ -54,7 +54,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 	// The disks live apart, so the control plane's Contributor (the disk CSI driver attaches with it) reaches
 	// them and nothing else.
 	disksRG, err := resources.NewResourceGroup(ctx, name+"-disks", &resources.ResourceGroupArgs{
-		ResourceGroupName: pulumi.String(name + "-disks"), Location: pulumi.String(s.Location), Tags: tagsOf(tags),
+		ResourceGroupName: pulumi.String(name + "-disks"), Location: pulumi.String(s.Location), Tags: azc.TagsInput(tags),
 	}, keep()...)
 	if err != nil {
 		return nil, err
@@ -188,12 +188,4 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		}
 	}
 	return f, nil
-}
-
-func tagsOf(tags map[string]string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range tags {
-		out[k] = pulumi.String(v)
-	}
-	return out
 }

@@ -85,18 +85,11 @@ func (l *loader) loadAWS(c *Config) {
 	if !regionRe.MatchString(a.Region) {
 		l.fail("region", "%q is not an AWS region (e.g. ap-south-1)", a.Region)
 	}
-	// Sorted: subnets, their CIDRs and the backbone's disks are assigned to zones by position, so the order the
-	// stack file lists them in must not matter (reordering it would otherwise replace subnets and disks).
-	a.Zones = slices.Sorted(slices.Values(l.list("zones")))
+	a.Zones = l.Zones()
 	if len(a.Zones) == 0 {
 		a.Zones = []string{a.Region + "a", a.Region + "b", a.Region + "c"}
 	}
-	seen := map[string]bool{}
 	for _, z := range a.Zones {
-		if seen[z] {
-			l.fail("zones", "zone %q is listed twice", z)
-		}
-		seen[z] = true
 		suffix, inRegion := strings.CutPrefix(z, a.Region)
 		if !inRegion || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
 			l.fail("zones", "zone %q is not in region %s (zones look like %sa)", z, a.Region, a.Region)

@@ -3,7 +3,6 @@ package config
 import (
 	"net/netip"
 	"net/url"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -62,14 +61,7 @@ func (l *loader) loadExisting(c *Config) {
 	if !storageClassRe.MatchString(e.StorageClass) {
 		l.fail("storageClass", "%q is not a valid StorageClass name", e.StorageClass)
 	}
-	e.Zones = slices.Sorted(slices.Values(l.list("zones"))) // as on aws: the order listed must not move a disk
-	seen := map[string]bool{}
-	for _, z := range e.Zones {
-		if seen[z] {
-			l.fail("zones", "zone %q is listed twice", z)
-		}
-		seen[z] = true
-	}
+	e.Zones = l.Zones()
 	l.object("nodes", &e.Nodes)
 	if _, ok := l.raw("nodes"); ok {
 		n := e.Nodes
