@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -106,8 +107,8 @@ var (
 	stackNameRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$`)
 	uuidRe      = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	// vmShapeRe is the VM families whose shape the capacity check knows: D (4 GiB per vCPU), E (8), F (2).
-	vmShapeRe = regexp.MustCompile(`^Standard_(D|E|F)(\d+)[a-z]*s(_v[2-6])$`)
-	days      = []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+	vmShapeRe   = regexp.MustCompile(`^Standard_(D|E|F)(\d+)[a-z]*s(_v[2-6])$`)
+	serverSkuRe = regexp.MustCompile(`^Standard_(D|E)(\d+)ds_v[45]$`)
 	// reservedLogins are the administrator names the flexible server refuses.
 	reservedLogins = []string{"azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"}
 )
@@ -186,9 +187,9 @@ func load(r *config.Reader, c *config.Config) *Section {
 			}
 		}
 	}
-	s.Maintenance = Maintenance{Day: "Sunday", Hour: 2}
+	s.Maintenance = Maintenance{Day: azc.DefaultMaintenance.Day, Hour: azc.DefaultMaintenance.Hour}
 	r.Object("maintenanceWindow", &s.Maintenance)
-	if !slices.Contains(days, s.Maintenance.Day) || s.Maintenance.Hour < 0 || s.Maintenance.Hour > 23 {
+	if !slices.Contains(azc.Days, s.Maintenance.Day) || s.Maintenance.Hour < 0 || s.Maintenance.Hour > 23 {
 		r.Fail("maintenanceWindow", "day %q, hour %d: a day Monday..Sunday and a UTC hour 0-23", s.Maintenance.Day,
 			s.Maintenance.Hour)
 	}
@@ -225,7 +226,7 @@ func checkPool(r *config.Reader, key string, p *Pool, minCount int) {
 	if p.OSDiskGB == 0 {
 		p.OSDiskGB = 128
 	}
-	if !regexp.MustCompile(`^Standard_[A-Z]+[0-9]+[a-z]*(_v[0-9]+)?$`).MatchString(p.VMSize) {
+	if !azc.VMSizePattern.MatchString(p.VMSize) {
 		r.Fail(key, "vmSize %q is not an Azure VM size (e.g. Standard_D4s_v5)", p.VMSize)
 	}
 	if p.Min < minCount || !(p.Min <= p.Count && p.Count <= p.Max) || p.Max > 1000 {
@@ -356,11 +357,9 @@ func checkTags(r *config.Reader, tags map[string]string) {
 	}
 }
 
+// minor reads digits a regular expression has already matched.
 func minor(digits string) int {
-	n := 0
-	for _, d := range digits {
-		n = n*10 + int(d-'0')
-	}
+	n, _ := strconv.Atoi(digits)
 	return n
 }
 
@@ -428,7 +427,7 @@ func serverMemoryGiB(sku string) (int, bool) {
 	if g, ok := burstable[sku]; ok {
 		return g, true
 	}
-	m := regexp.MustCompile(`^Standard_(D|E)(\d+)ds_v[45]$`).FindStringSubmatch(sku)
+	m := serverSkuRe.FindStringSubmatch(sku)
 	if m == nil {
 		return 0, false
 	}
