@@ -974,6 +974,20 @@ func policyRules() []policyRule {
 				})
 			},
 			fixture: func(w *world) { drop(w, tNetPol) }},
+		{id: "DIGIT-NET-2", control: "audit finding: a flat data plane", title: "a namespace admits other namespaces on named ports only",
+			check: func(w *world) (bool, []string) {
+				return each(w, tNetPol, func(r mocktest.Resource) string {
+					for i := range r.Len("spec.ingress") {
+						from := fmt.Sprintf("spec.ingress[%d].from", i)
+						own := r.Len(from) == 1 && r.String(from+`[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`) == r.Namespace()
+						if !own && r.Len(fmt.Sprintf("spec.ingress[%d].ports", i)) == 0 {
+							return fmt.Sprintf("ingress rule %d admits other sources on every port", i)
+						}
+					}
+					return ""
+				})
+			},
+			fixture: func(w *world) { setIn(w, tNetPol, "-kafka-cluster-allow", "spec.ingress[1].ports", nil) }},
 		{id: "CKV_K8S_22", control: "checkov CKV_K8S_22", title: "containers run with a read-only root filesystem",
 			check: func(w *world) (bool, []string) {
 				return eachContainer(w, false, func(_ stackPod, c containerView) string {
@@ -1342,38 +1356,68 @@ func TestReorderedZonesMoveNothing(t *testing.T) {
 	}
 }
 
-// TestNetworkAllowLists: the allow-list policies the local stack renders, namespace by namespace: who gets in is
-// what the DIGIT roles need, and nothing else (fluent-bit and cert-manager do not reach the services or Kafka).
+// TestNetworkAllowLists: the allow-list policies the local stack renders, namespace by namespace: who gets in, on
+// which pod ports, is what the DIGIT roles need, and nothing else (fluent-bit and cert-manager do not reach the
+// services or Kafka; no DIGIT service reaches ZooKeeper, Kafka Connect's REST API or Kibana; traced services reach
+// the Jaeger agent).
 func TestNetworkAllowLists(t *testing.T) {
 	r := renderStack(t, "local")
-	got := map[string][]string{}
-	for _, np := range r.rec.ByType(tNetPol) {
-		if np.MetadataName() != "allow-ingress" {
-			continue
-		}
-		sources := []string{}
-		if np.Len("spec.ingress[0].from") == 0 {
-			sources = []string{"*"}
-		}
-		for i := range np.Len("spec.ingress[0].from") {
-			sources = append(sources, np.String(fmt.Sprintf(`spec.ingress[0].from[%d].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`, i)))
-		}
-		got[np.Namespace()] = sources
-	}
+	got := allowLists(r.rec)
 	for ns, want := range map[string][]string{
-		"egov":          {"egov", "ingress-nginx", "monitoring"},
-		"kafka-cluster": {"kafka-cluster", "backbone", "egov", "es-cluster", "ingress-nginx", "logging", "monitoring", "zookeeper-cluster"},
-		"logging":       {"logging", "monitoring"},
-		"monitoring":    {"monitoring", "ingress-nginx"},
-		"ingress-nginx": {"*"},
+		"egov":              {"egov: every port", "ingress-nginx: 80/TCP,8080/TCP", "monitoring: 80/TCP,8080/TCP"},
+		"backbone":          {"backbone: every port", "egov: 6379/TCP"},
+		"kafka-cluster":     {"kafka-cluster: every port", "egov: 9092/TCP"},
+		"zookeeper-cluster": {"zookeeper-cluster: every port", "kafka-cluster: 2181/TCP"},
+		"es-cluster":        {"es-cluster: every port", "egov: 9200/TCP,9300/TCP", "kafka-cluster: 9200/TCP", "logging: 9200/TCP"},
+		"logging":           {"logging: every port", "monitoring: 2020/TCP"},
+		"monitoring":        {"monitoring: every port", "egov: 6831/UDP,6832/UDP,5778/TCP"},
+		"ingress-nginx":     {"ingress-nginx: every port", "monitoring: 10254/TCP", "*: 80/TCP,443/TCP"},
 	} {
 		if !slices.Equal(got[ns], want) {
-			t.Errorf("namespace %s admits %v, want %v", ns, got[ns], want)
+			t.Errorf("namespace %s admits\n  %s\nwant\n  %s", ns, strings.Join(got[ns], "\n  "), strings.Join(want, "\n  "))
 		}
 	}
 	if len(got) != len(namespaceLabels(r.rec)) {
 		t.Errorf("allow-lists in %d namespaces, %d namespaces", len(got), len(namespaceLabels(r.rec)))
 	}
+	// With a domain (prod), the ingress controller also reaches cert-manager's HTTP-01 solver beside the services'
+	// Ingresses, and the API server cert-manager's webhook.
+	prod := allowLists(renderStack(t, "prod").rec)
+	for ns, want := range map[string]string{"egov": "ingress-nginx: 80/TCP,8080/TCP,8089/TCP", "cert-manager": "*: 10250/TCP"} {
+		if !slices.Contains(prod[ns], want) {
+			t.Errorf("prod: namespace %s admits %v, want a rule %q", ns, prod[ns], want)
+		}
+	}
+}
+
+// allowLists are the rules of every allow-ingress policy, by namespace: "<sources>: <port>/<protocol>,...", "*" for
+// every source, "every port" for a rule without ports.
+func allowLists(rec *mocktest.Recorder) map[string][]string {
+	out := map[string][]string{}
+	for _, np := range rec.ByType(tNetPol) {
+		if np.MetadataName() != "allow-ingress" {
+			continue
+		}
+		for i := range np.Len("spec.ingress") {
+			from := []string{"*"}
+			if n := np.Len(fmt.Sprintf("spec.ingress[%d].from", i)); n > 0 {
+				from = nil
+				for j := range n {
+					from = append(from, np.String(fmt.Sprintf(`spec.ingress[%d].from[%d].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`, i, j)))
+				}
+			}
+			ports := []string{"every port"}
+			if n := np.Len(fmt.Sprintf("spec.ingress[%d].ports", i)); n > 0 {
+				ports = nil
+				for j := range n {
+					ports = append(ports, fmt.Sprintf("%v/%s", np.Get(fmt.Sprintf("spec.ingress[%d].ports[%d].port", i, j)),
+						np.String(fmt.Sprintf("spec.ingress[%d].ports[%d].protocol", i, j))))
+				}
+			}
+			out[np.Namespace()] = append(out[np.Namespace()], strings.Join(from, ",")+": "+strings.Join(ports, ","))
+		}
+	}
+	return out
 }
 
 // --- Kubernetes helpers ---

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -120,54 +121,124 @@ func (w *wiring) namespaces() []string {
 	return sortedSet(set)
 }
 
-// ingressFrom is who may connect to whom, by namespace, from the catalogue's roles (so a new service or module
-// needs no entry of its own): DIGIT services reach each other and the backbone; the ingress controller reaches the
-// services (zuul, the frontends) and Kibana; fluent-bit reaches Elasticsearch; Prometheus scrapes everything; the
-// backbone's parts reach each other (Kafka its ZooKeeper, Connect and Kibana Elasticsearch). The ingress controller
-// and cert-manager (its webhook is called by the API server) admit any source. Everything else is denied.
-func (w *wiring) ingressFrom() map[string][]string {
+// ingressFrom is who may connect to whom and on which pod ports, by namespace, from the catalogue's roles (so a new
+// service or module needs no entry of its own). Every namespace admits its own pods on every port; beyond that:
+//   - DIGIT services and the ingress controller reach the services' ports (zuul, the frontends, each API) and, with
+//     TLS, cert-manager's HTTP-01 solver, which runs beside the Ingress it proves;
+//   - DIGIT services reach the stores' client ports: Kafka, Elasticsearch (HTTP, and transport for the finance
+//     services' client), Redis; never ZooKeeper, Kafka Connect's REST API or Kibana;
+//   - the backbone's clients reach the other stores (Kafka its ZooKeeper, Connect Kafka and Elasticsearch, Kibana
+//     and the curator Elasticsearch);
+//   - fluent-bit reaches Elasticsearch's HTTP port; traced services reach the Jaeger agent (spans, sampling);
+//   - Prometheus reaches the services' ports (their actuator endpoints), the ingress controller's and fluent-bit's
+//     metrics ports; no backbone image serves metrics, so it gets nothing there;
+//   - any source reaches the ingress controller's HTTP(S) ports and cert-manager's webhook (the API server calls it).
+//
+// Nothing routes to Kibana, Prometheus or the Jaeger UI through the ingress controller: they are reached with
+// kubectl port-forward.
+func (w *wiring) ingressFrom() map[string][]k8s.IngressRule {
 	present := w.namespaces()
 	exists := func(ns string) bool { return slices.Contains(present, ns) }
 	services := w.configNamespaces()
 	bb := w.cat.Backbone()
-	var backbone []string
-	for _, wl := range []catalogue.Workload{bb.Kafka.Workload, bb.Zookeeper, bb.ElasticsearchData, bb.ElasticsearchMaster,
-		bb.Redis, bb.KafkaConnect, bb.Kibana} {
-		if exists(wl.Namespace) && !slices.Contains(backbone, wl.Namespace) && !slices.Contains(services, wl.Namespace) {
-			backbone = append(backbone, wl.Namespace)
+	enabled := map[string]bool{}
+	for _, wl := range w.workloads() {
+		enabled[wl.Name+"/"+wl.Namespace] = true
+	}
+	// portOf is an enabled workload's client port (none when it is disabled or serves none).
+	portOf := func(wl catalogue.Workload) []k8s.PolicyPort {
+		if !enabled[wl.Name+"/"+wl.Namespace] || wl.Port == 0 {
+			return nil
 		}
+		return k8s.TCP(wl.Port)
+	}
+	servicePorts := map[string][]k8s.PolicyPort{}
+	for _, m := range w.cat.Modules() {
+		for _, s := range m.Services {
+			servicePorts[m.Namespace] = appendPorts(servicePorts[m.Namespace], k8s.TCP(s.Port)...)
+		}
+	}
+	stores := map[string][]k8s.PolicyPort{}
+	for _, wl := range []catalogue.Workload{bb.Kafka.Workload, bb.ElasticsearchData, bb.Redis} {
+		stores[wl.Namespace] = appendPorts(stores[wl.Namespace], portOf(wl)...)
+	}
+	// The finance services' Elasticsearch client speaks the transport protocol to the data nodes.
+	if portOf(bb.ElasticsearchData) != nil {
+		ns := bb.ElasticsearchData.Namespace
+		stores[ns] = appendPorts(stores[ns], portOf(bb.ElasticsearchMaster)...)
 	}
 	gw := w.cat.Gateway()
-	gateway, logging, monitoring := gw.IngressNginx.Namespace, w.cat.Logging().FluentBit.Namespace,
-		w.cat.Monitoring().Prometheus.Namespace
-	out := map[string][]string{}
-	allow := func(to string, from ...string) {
-		if !exists(to) {
+	fluentBit := w.cat.Logging().FluentBit
+	gateway, logging, monitoring := gw.IngressNginx.Namespace, fluentBit.Namespace, w.cat.Monitoring().Prometheus.Namespace
+	if !w.cat.Enabled(catalogue.ModuleMonitoring) {
+		monitoring = ""
+	}
+	if !w.cat.Enabled(catalogue.ModuleLogging) {
+		logging = ""
+	}
+	out := map[string][]k8s.IngressRule{}
+	allow := func(to string, ports []k8s.PolicyPort, from ...string) {
+		if !exists(to) || len(ports) == 0 {
 			return
 		}
+		var src []string
 		for _, f := range from {
-			if (f == k8s.AnyNamespace || exists(f)) && f != to && !slices.Contains(out[to], f) {
-				out[to] = append(out[to], f)
+			if (f == k8s.AnyNamespace || exists(f)) && f != to && !slices.Contains(src, f) {
+				src = append(src, f)
 			}
 		}
+		if len(src) > 0 {
+			sort.Strings(src)
+			out[to] = append(out[to], k8s.IngressRule{From: src, Ports: ports})
+		}
 	}
-	for _, ns := range services {
-		allow(ns, services...)
-		allow(ns, gateway, monitoring)
+	fromGateway := map[string][]k8s.PolicyPort{}
+	for ns, ports := range servicePorts {
+		fromGateway[ns] = ports
+		if w.cfg.Services.Domain != "" {
+			fromGateway[ns] = appendPorts(slices.Clone(ports), k8s.TCP(k8s.ACMESolverPort)...)
+		}
 	}
-	for _, ns := range backbone {
-		allow(ns, services...)
-		allow(ns, backbone...)
-		allow(ns, gateway, logging, monitoring)
+	for _, ns := range present {
+		allow(ns, appendPorts(slices.Clone(servicePorts[ns]), stores[ns]...), services...)
+		allow(ns, fromGateway[ns], gateway)
+		allow(ns, servicePorts[ns], monitoring)
 	}
-	allow(logging, monitoring)
-	allow(monitoring, gateway)
-	allow(gateway, k8s.AnyNamespace)
-	allow(gw.CertManager.Webhook.Namespace, k8s.AnyNamespace)
-	for ns := range out {
-		sort.Strings(out[ns])
+	// The backbone's own clients of its other stores, each only where it is enabled.
+	clientsOf := func(wls ...catalogue.Workload) []string {
+		var out []string
+		for _, wl := range wls {
+			if enabled[wl.Name+"/"+wl.Namespace] {
+				out = append(out, wl.Namespace)
+			}
+		}
+		return out
 	}
+	allow(bb.Zookeeper.Namespace, portOf(bb.Zookeeper), clientsOf(bb.Kafka.Workload)...)
+	allow(bb.Kafka.Namespace, portOf(bb.Kafka.Workload), clientsOf(bb.KafkaConnect)...)
+	allow(bb.ElasticsearchData.Namespace, portOf(bb.ElasticsearchData), clientsOf(bb.KafkaConnect, bb.Kibana, bb.Curator.Workload)...)
+	allow(bb.ElasticsearchData.Namespace, portOf(bb.ElasticsearchData), logging)
+	allow(logging, k8s.TCP(fluentBit.Port), monitoring)
+	if w.cat.Enabled(catalogue.ModuleTracing) {
+		allow(w.cat.Tracing().Jaeger.Namespace, k8s.JaegerAgentPorts(), services...)
+	}
+	allow(gateway, k8s.TCP(k8s.IngressMetricsPort), monitoring)
+	allow(gateway, k8s.TCP(k8s.IngressHTTPPort, k8s.IngressHTTPSPort), k8s.AnyNamespace)
+	allow(gw.CertManager.Webhook.Namespace, k8s.TCP(k8s.CertManagerWebhookPort), k8s.AnyNamespace)
 	return out
+}
+
+// appendPorts adds the ports not yet in list, keeping it sorted.
+func appendPorts(list []k8s.PolicyPort, ports ...k8s.PolicyPort) []k8s.PolicyPort {
+	for _, p := range ports {
+		if !slices.Contains(list, p) {
+			list = append(list, p)
+		}
+	}
+	slices.SortFunc(list, func(a, b k8s.PolicyPort) int {
+		return cmp.Or(cmp.Compare(a.Port, b.Port), cmp.Compare(a.Protocol, b.Protocol))
+	})
+	return list
 }
 
 // podSecurity are the Pod Security levels of the namespaces the stack creates, where they are not restricted.

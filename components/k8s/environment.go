@@ -59,11 +59,10 @@ type EnvironmentArgs struct {
 	// Every namespace warns and audits at restricted whatever it enforces, so what a waiver allows stays visible.
 	// Default: restricted for every namespace not listed. Each key must be one of Namespaces.
 	PodSecurity map[string]string
-	// IngressFrom are, by namespace, the namespaces whose pods may connect to its pods; AnyNamespace admits every
-	// source, in the cluster or outside it (a load balancer's clients, the API server calling a webhook). Every
-	// namespace gets a default-deny ingress NetworkPolicy, so one not listed admits only its own pods. Default:
-	// none. Each key and source must be one of Namespaces (or AnyNamespace).
-	IngressFrom map[string][]string
+	// IngressFrom are, by namespace, who else may connect to its pods and on which ports (see IngressRule). Every
+	// namespace gets a default-deny ingress NetworkPolicy and admits its own pods on every port, so one not listed
+	// admits only its own pods. Default: none. Each key and source must be one of Namespaces (or AnyNamespace).
+	IngressFrom map[string][]IngressRule
 	// DependsOn are resources everything here waits for (e.g. Foundation.ClusterReady). Default: none.
 	DependsOn []pulumi.Resource
 	// OmitSecrets leaves the db Secret out, for manifests rendered to files: a Secret written to disk holds the
@@ -75,16 +74,45 @@ type EnvironmentArgs struct {
 	Secrets map[string]map[string]pulumi.StringInput
 }
 
-// AnyNamespace in EnvironmentArgs.IngressFrom admits every source.
+// AnyNamespace in IngressRule.From admits every source, in the cluster or outside it (a load balancer's clients,
+// the API server calling a webhook).
 const AnyNamespace = "*"
+
+// IngressRule admits the pods of the From namespaces (or AnyNamespace) to Ports of every pod of the namespace it is
+// listed under.
+type IngressRule struct {
+	// From are namespaces, or AnyNamespace. Required.
+	From []string
+	// Ports are the ports admitted. Required: a rule admits named ports, never a whole namespace's.
+	Ports []PolicyPort
+}
+
+// PolicyPort is a port a pod listens on (a NetworkPolicy names the pod's port, not its Service's).
+type PolicyPort struct {
+	Port int
+	// Protocol is TCP, UDP or SCTP. Default: TCP.
+	Protocol string
+}
+
+// TCP is a TCP PolicyPort for each port given.
+func TCP(ports ...int) []PolicyPort {
+	out := make([]PolicyPort, len(ports))
+	for i, p := range ports {
+		out[i] = PolicyPort{Port: p, Protocol: "TCP"}
+	}
+	return out
+}
+
+// policyProtocols are the protocols a NetworkPolicy port may name.
+var policyProtocols = []string{"TCP", "UDP", "SCTP"}
 
 // namespaceNameLabel is the label the API server sets on every namespace to its name (Kubernetes 1.21 and later).
 const namespaceNameLabel = "kubernetes.io/metadata.name"
 
-// newIngressPolicies gives a namespace a default-deny ingress NetworkPolicy and one admitting its own pods and the
-// given source namespaces. Egress is left open: DIGIT services reach the database, the cloud's APIs and external
-// gateways (SMS, payment) at addresses the cluster does not know.
-func newIngressPolicies(ctx *pulumi.Context, name, ns string, sources []string, version string,
+// newIngressPolicies gives a namespace a default-deny ingress NetworkPolicy and one admitting its own pods on every
+// port and each rule's sources on the rule's ports. Egress is left open: DIGIT services reach the database, the
+// cloud's APIs and external gateways (SMS, payment) at addresses the cluster does not know.
+func newIngressPolicies(ctx *pulumi.Context, name, ns string, rules []IngressRule, version string,
 	opts []pulumi.ResourceOption,
 ) error {
 	meta := func(objName string) *metav1.ObjectMetaArgs {
@@ -100,25 +128,36 @@ func newIngressPolicies(ctx *pulumi.Context, name, ns string, sources []string, 
 	}, opts...); err != nil {
 		return err
 	}
-	var from networkingv1.NetworkPolicyPeerArray
-	if !slices.Contains(sources, AnyNamespace) {
-		for _, src := range append([]string{ns}, slices.DeleteFunc(slices.Clone(sources), func(s string) bool { return s == ns })...) {
-			from = append(from, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: metav1.LabelSelectorArgs{
+	peers := func(namespaces ...string) networkingv1.NetworkPolicyPeerArray {
+		var out networkingv1.NetworkPolicyPeerArray
+		for _, src := range namespaces {
+			out = append(out, networkingv1.NetworkPolicyPeerArgs{NamespaceSelector: metav1.LabelSelectorArgs{
 				MatchLabels: pulumi.StringMap{namespaceNameLabel: pulumi.String(src)},
 			}})
 		}
+		return out
 	}
-	// A rule without peers admits every source.
-	rule := networkingv1.NetworkPolicyIngressRuleArgs{}
-	if from != nil {
-		rule.From = from
+	ingress := networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{From: peers(ns)}}
+	for _, r := range rules {
+		var ports networkingv1.NetworkPolicyPortArray
+		for _, p := range r.Ports {
+			ports = append(ports, networkingv1.NetworkPolicyPortArgs{
+				Port: pulumi.Int(p.Port), Protocol: pulumi.String(cmp.Or(p.Protocol, "TCP")),
+			})
+		}
+		rule := networkingv1.NetworkPolicyIngressRuleArgs{Ports: ports}
+		// A rule without peers admits every source.
+		if !slices.Contains(r.From, AnyNamespace) {
+			rule.From = peers(r.From...)
+		}
+		ingress = append(ingress, rule)
 	}
 	_, err := networkingv1.NewNetworkPolicy(ctx, name+"-"+ns+"-allow", &networkingv1.NetworkPolicyArgs{
 		Metadata: meta("allow-ingress"),
 		Spec: networkingv1.NetworkPolicySpecArgs{
 			PodSelector: metav1.LabelSelectorArgs{},
 			PolicyTypes: pulumi.ToStringArray([]string{"Ingress"}),
-			Ingress:     networkingv1.NetworkPolicyIngressRuleArray{rule},
+			Ingress:     ingress,
 		},
 	}, opts...)
 	return err
@@ -159,13 +198,30 @@ func (a *EnvironmentArgs) validate() error {
 		seen[ns] = true
 	}
 	cseen := map[string]bool{}
-	for ns, sources := range a.IngressFrom {
+	for _, ns := range sortedKeys(a.IngressFrom) {
 		if !slices.Contains(a.Namespaces, ns) {
 			e.add("IngressFrom["+ns+"]", "%q is not one of Namespaces", ns)
 		}
-		for _, src := range sources {
-			if src != AnyNamespace && !slices.Contains(a.Namespaces, src) {
-				e.add("IngressFrom["+ns+"]", "source %q is not one of Namespaces", src)
+		for i, r := range a.IngressFrom[ns] {
+			f := fmt.Sprintf("IngressFrom[%s][%d]", ns, i)
+			if len(r.From) == 0 {
+				e.add(f, "no source namespaces (AnyNamespace admits every source)")
+			}
+			for _, src := range r.From {
+				if src != AnyNamespace && !slices.Contains(a.Namespaces, src) {
+					e.add(f, "source %q is not one of Namespaces", src)
+				}
+			}
+			if len(r.Ports) == 0 {
+				e.add(f, "no ports: a rule admits named ports, never every port")
+			}
+			for _, p := range r.Ports {
+				if p.Port < 1 || p.Port > 65535 {
+					e.add(f, "port %d is out of range (allowed: 1..65535)", p.Port)
+				}
+				if p.Protocol != "" && !slices.Contains(policyProtocols, p.Protocol) {
+					e.add(f, "protocol %q of port %d is not one of %s", p.Protocol, p.Port, strings.Join(policyProtocols, ", "))
+				}
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package k8s
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -135,8 +136,24 @@ func TestEnvironmentValidation(t *testing.T) {
 		{"DBPassword", func(a *EnvironmentArgs) { a.DBPassword = nil }},
 		{"PodSecurity[monitoring]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"monitoring": "baseline"} }},
 		{"PodSecurity[egov]", func(a *EnvironmentArgs) { a.PodSecurity = map[string]string{"egov": "root"} }},
-		{"IngressFrom[monitoring]", func(a *EnvironmentArgs) { a.IngressFrom = map[string][]string{"monitoring": {"egov"}} }},
-		{"IngressFrom[egov]", func(a *EnvironmentArgs) { a.IngressFrom = map[string][]string{"egov": {"ingress"}} }},
+		{"IngressFrom[monitoring]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"monitoring": {{From: []string{"egov"}, Ports: TCP(80)}}}
+		}},
+		{"IngressFrom[egov][0]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"egov": {{From: []string{"ingress"}, Ports: TCP(80)}}}
+		}},
+		{"IngressFrom[egov][1]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"egov": {{From: []string{"backbone"}, Ports: TCP(80)}, {Ports: TCP(80)}}}
+		}},
+		{"IngressFrom[egov][0]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"egov": {{From: []string{"backbone"}}}}
+		}},
+		{"IngressFrom[egov][0]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"egov": {{From: []string{"backbone"}, Ports: TCP(65536)}}}
+		}},
+		{"IngressFrom[egov][0]", func(a *EnvironmentArgs) {
+			a.IngressFrom = map[string][]IngressRule{"egov": {{From: []string{"backbone"}, Ports: []PolicyPort{{Port: 53, Protocol: "udp"}}}}}
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {
@@ -168,12 +185,17 @@ func TestNamespacesEnforcePodSecurity(t *testing.T) {
 	}
 }
 
-// TestNamespacesDenyIngressButTheirAllowList: every namespace gets a default-deny ingress policy and an allow-list
-// of itself and its sources; AnyNamespace gives a rule without peers (every source).
+// TestNamespacesDenyIngressButTheirAllowList: every namespace gets a default-deny ingress policy and an allow-list:
+// its own pods on every port, then each rule's sources on the rule's ports only; AnyNamespace gives a rule without
+// peers (every source).
 func TestNamespacesDenyIngressButTheirAllowList(t *testing.T) {
 	a := envArgs()
-	a.IngressFrom = map[string][]string{"backbone": {"egov"}, "egov": {AnyNamespace}}
+	a.IngressFrom = map[string][]IngressRule{
+		"backbone": {{From: []string{"egov"}, Ports: TCP(9092, 6379)}, {From: []string{"es-cluster", "egov"}, Ports: []PolicyPort{{Port: 6831, Protocol: "UDP"}, {Port: 5778}}}},
+		"egov":     {{From: []string{AnyNamespace}, Ports: TCP(8080)}},
+	}
 	m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewEnvironment(ctx, "env", a); return err })
+	type rule struct{ from, ports string }
 	for _, ns := range a.Namespaces {
 		deny := m.MustFind(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "env-"+ns+"-default-deny")
 		if deny.Namespace() != ns || deny.Len("spec.podSelector") != 0 || deny.Has("spec.ingress") ||
@@ -181,16 +203,27 @@ func TestNamespacesDenyIngressButTheirAllowList(t *testing.T) {
 			t.Errorf("%s: default deny %v", ns, deny.Get("spec"))
 		}
 		allow := m.MustFind(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "env-"+ns+"-allow")
-		var from []string
-		for i := range allow.Len("spec.ingress[0].from") {
-			from = append(from, allow.String(fmt.Sprintf(`spec.ingress[0].from[%d].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`, i)))
+		var got []rule
+		for i := range allow.Len("spec.ingress") {
+			var from, ports []string
+			for j := range allow.Len(fmt.Sprintf("spec.ingress[%d].from", i)) {
+				from = append(from, allow.String(fmt.Sprintf(`spec.ingress[%d].from[%d].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]`, i, j)))
+			}
+			for j := range allow.Len(fmt.Sprintf("spec.ingress[%d].ports", i)) {
+				ports = append(ports, fmt.Sprintf("%v/%s", allow.Get(fmt.Sprintf("spec.ingress[%d].ports[%d].port", i, j)),
+					allow.String(fmt.Sprintf("spec.ingress[%d].ports[%d].protocol", i, j))))
+			}
+			got = append(got, rule{strings.Join(from, ","), strings.Join(ports, ",")})
 		}
-		want := map[string][]string{"backbone": {"backbone", "egov"}, "egov": nil}[ns]
+		want := map[string][]rule{
+			"backbone": {{"backbone", ""}, {"egov", "9092/TCP,6379/TCP"}, {"es-cluster,egov", "6831/UDP,5778/TCP"}},
+			"egov":     {{"egov", ""}, {"", "8080/TCP"}},
+		}[ns]
 		if _, listed := a.IngressFrom[ns]; !listed {
-			want = []string{ns}
+			want = []rule{{ns, ""}}
 		}
-		if allow.Len("spec.ingress") != 1 || !slices.Equal(from, want) {
-			t.Errorf("%s admits %v, want %v (nil: every source)", ns, from, want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s admits %v, want %v (from \"\": every source; ports \"\": every port)", ns, got, want)
 		}
 		if !slices.Contains(deny.DependsOn, m.MustFind(t, "kubernetes:core/v1:Namespace", "env-"+ns).URN) {
 			t.Errorf("%s: the policy does not wait for its namespace", ns)

@@ -23,6 +23,15 @@ const (
 	DefaultIngressNginxImage = "registry.k8s.io/ingress-nginx/controller:v1.12.1"
 	// DefaultCertManagerVersion is the jetstack/cert-manager chart version.
 	DefaultCertManagerVersion = "v1.16.3"
+	// IngressHTTPPort, IngressHTTPSPort and IngressMetricsPort are the ingress controller's pod ports.
+	IngressHTTPPort    = 80
+	IngressHTTPSPort   = 443
+	IngressMetricsPort = 10254
+	// ACMESolverPort is where cert-manager's HTTP-01 solver pod listens (acmesolver's --listen-port); it runs in the
+	// namespace of the Ingress whose certificate it proves, and the ingress controller routes the challenge to it.
+	ACMESolverPort = 8089
+	// CertManagerWebhookPort is the cert-manager webhook's pod port, which the API server calls.
+	CertManagerWebhookPort = 10250
 	// LetsEncryptProduction is the ACME directory of Let's Encrypt.
 	LetsEncryptProduction = "https://acme-v02.api.letsencrypt.org/directory"
 )
@@ -321,8 +330,8 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 		Type:     pulumi.String(a.ServiceType),
 		Selector: sel,
 		Ports: corev1.ServicePortArray{
-			corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(80), TargetPort: pulumi.String("http"), Protocol: pulumi.String("TCP")},
-			corev1.ServicePortArgs{Name: pulumi.String("https"), Port: pulumi.Int(443), TargetPort: pulumi.String("https"), Protocol: pulumi.String("TCP")},
+			corev1.ServicePortArgs{Name: pulumi.String("http"), Port: pulumi.Int(IngressHTTPPort), TargetPort: pulumi.String("http"), Protocol: pulumi.String("TCP")},
+			corev1.ServicePortArgs{Name: pulumi.String("https"), Port: pulumi.Int(IngressHTTPSPort), TargetPort: pulumi.String("https"), Protocol: pulumi.String("TCP")},
 		},
 	}
 	if a.ServiceType == "LoadBalancer" {
@@ -387,9 +396,9 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 						envLit("LD_PRELOAD", "/usr/local/lib/libmimalloc.so"),
 					},
 					Ports: corev1.ContainerPortArray{
-						corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(80), Protocol: pulumi.String("TCP")},
-						corev1.ContainerPortArgs{Name: pulumi.String("https"), ContainerPort: pulumi.Int(443), Protocol: pulumi.String("TCP")},
-						corev1.ContainerPortArgs{Name: pulumi.String("metrics"), ContainerPort: pulumi.Int(10254), Protocol: pulumi.String("TCP")},
+						corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(IngressHTTPPort), Protocol: pulumi.String("TCP")},
+						corev1.ContainerPortArgs{Name: pulumi.String("https"), ContainerPort: pulumi.Int(IngressHTTPSPort), Protocol: pulumi.String("TCP")},
+						corev1.ContainerPortArgs{Name: pulumi.String("metrics"), ContainerPort: pulumi.Int(IngressMetricsPort), Protocol: pulumi.String("TCP")},
 					},
 					ReadinessProbe: httpProbe("/healthz", "metrics", 10),
 					LivenessProbe:  httpProbe("/healthz", "metrics", 10),
@@ -439,6 +448,8 @@ func NewGateway(ctx *pulumi.Context, name string, args *GatewayArgs, opts ...pul
 				// deleting every Certificate in the cluster along with the CRDs.
 				"crds":   pulumi.Map{"enabled": pulumi.Bool(true), "keep": pulumi.Bool(true)},
 				"global": pulumi.Map{"leaderElection": pulumi.Map{"namespace": pulumi.String(a.CertManagerNamespace)}},
+				// Said, not left to the chart's default, because the network allow-list admits exactly this port.
+				"webhook": pulumi.Map{"securePort": pulumi.Int(CertManagerWebhookPort)},
 			},
 		}, copts()...)
 		if err != nil {

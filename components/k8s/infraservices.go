@@ -16,6 +16,24 @@ import (
 // traced services report to.
 const JaegerAgentService = "jaeger-agent"
 
+type jaegerPort struct {
+	name  string
+	port  int
+	proto string
+}
+
+// jaegerAgentPorts are where traced services send: spans (compact and binary thrift) and sampling strategies.
+var jaegerAgentPorts = []jaegerPort{{"agent-compact", 6831, "UDP"}, {"agent-binary", 6832, "UDP"}, {"agent-configs", 5778, "TCP"}}
+
+// JaegerAgentPorts are the pod ports of the tracing agent traced services send to.
+func JaegerAgentPorts() []PolicyPort {
+	out := make([]PolicyPort, len(jaegerAgentPorts))
+	for i, p := range jaegerAgentPorts {
+		out[i] = PolicyPort{Port: p.port, Protocol: p.proto}
+	}
+	return out
+}
+
 var retentionRE = regexp.MustCompile(`^[0-9]+(ms|s|m|h|d|w|y)$`)
 
 // Pinned images of InfraServices.
@@ -530,12 +548,8 @@ func (b *infraBuilder) tracing(s TracingSpec) error {
 	ctx, ns, name := b.ctx, s.Namespace, "jaeger"
 	l := appLabels{name: name, instance: b.name, version: imageTag(s.Image), component: "tracing"}
 	sel := l.selector()
-	type port struct {
-		name  string
-		port  int
-		proto string
-	}
-	agent := []port{{"agent-compact", 6831, "UDP"}, {"agent-binary", 6832, "UDP"}, {"agent-configs", 5778, "TCP"}}
+	type port = jaegerPort
+	agent := jaegerAgentPorts
 	collector := []port{{"c-http", 14268, "TCP"}, {"c-grpc", 14250, "TCP"}, {"otlp-grpc", 4317, "TCP"}, {"otlp-http", 4318, "TCP"}}
 	query := []port{{"query", 16686, "TCP"}}
 	admin := []port{{"admin", 14269, "TCP"}}
