@@ -312,8 +312,8 @@ func TestImageRefs(t *testing.T) {
 		{MigrationImageRef(user, ecr), ecr + "/egovio/egov-user-db:v1.2.8-9fde481-19"},
 		{WorkloadImageRef(r.Gateway().IngressNginx, ""), "registry.k8s.io/ingress-nginx/controller:v1.12.1"},
 		{WorkloadImageRef(r.Gateway().IngressNginx, ecr), ecr + "/ingress-nginx/controller:v1.12.1"},
-		{WorkloadImageRef(r.Backbone().Redis, ecr), ecr + "/library/redis:7.2.5"},
-		{WorkloadImageRef(r.Backbone().Redis, ""), "redis:7.2.5"},
+		{WorkloadImageRef(r.Backbone().Redis, ecr), ecr + "/library/redis:7.2.11"},
+		{WorkloadImageRef(r.Backbone().Redis, ""), "redis:7.2.11"},
 	}
 	for _, c := range cases {
 		if c.got != c.want {

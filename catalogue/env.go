@@ -225,7 +225,24 @@ type SecretKey struct {
 	Provider string `json:"provider,omitempty"`
 	// Description says what the value is, for the error that asks for it.
 	Description string `json:"description"`
+	// Pattern is a regular expression (RE2, anchored by its author) every value must match, for a value the
+	// reader embeds somewhere its characters matter (a URI, a config file). "" allows any value.
+	Pattern string `json:"pattern,omitempty"`
 }
+
+// Allows reports whether value fits the key's Pattern (any value without one; an invalid pattern is reported by
+// the catalogue's validation and allows nothing).
+func (k SecretKey) Allows(value string) bool {
+	if k.Pattern == "" {
+		return true
+	}
+	re, err := regexp.Compile(k.Pattern)
+	return err == nil && re.MatchString(value)
+}
+
+// RedisPasswordSecret is the catalogue Secret key Redis requires its clients to authenticate with: the backbone
+// reads it for requirepass, the services that use Redis from their env.
+var RedisPasswordSecret = SecretKeyRef{Name: "redis", Key: "password"}
 
 // Secret providers the cloud layer may fill.
 const (
@@ -399,6 +416,9 @@ func checkSecrets(secrets []Secret, errs *errorList) map[string]map[string]bool 
 			}
 			if strings.TrimSpace(k.Description) == "" {
 				errs.add("%s: key %s: description is required (it is shown when the value is missing)", at, k.Key)
+			}
+			if _, err := regexp.Compile(k.Pattern); err != nil {
+				errs.add("%s: key %s: pattern %q is not a regular expression: %v", at, k.Key, k.Pattern, err)
 			}
 		}
 		if len(s.Keys) == 0 {

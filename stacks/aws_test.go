@@ -25,7 +25,7 @@ func repoRoot() string {
 // Test values of the required service credentials (digit:secrets); on aws the cloud layer provides the filestore's
 // key pair, so only the enc-service master key is given there.
 const (
-	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}`
+	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}, "redis": {"password": "redis-pass-0123456789"}`
 	testFilestoreSecret = `"egov-filestore": {"awskey": "AKIATESTKEY", "awssecretkey": "test-secret-key"}`
 )
 

@@ -435,6 +435,22 @@ func (w *wiring) serviceSecrets() map[string]map[string]pulumi.StringInput {
 	return out
 }
 
+// redisPassword is the Secret Redis requires its clients' password from, and its value: the stack's value of the
+// catalogue's RedisPasswordSecret, under the same Secret name and key the services read it with. None when the
+// stack leaves it unset, which the config allows only while no enabled service reads it. Rendered manifests
+// reference the Secret without creating it: their secret tooling provides it, as it does the services' Secrets.
+func (w *wiring) redisPassword() (string, pulumi.StringInput) {
+	ref := catalogue.RedisPasswordSecret
+	v := w.cfg.Services.Secrets.Value(ref.Name, ref.Key)
+	switch {
+	case !v.IsSet():
+		return "", nil
+	case w.cfg.Services.RenderDir != "":
+		return ref.Name, nil
+	}
+	return ref.Name, pulumi.ToSecret(pulumi.String(v.Reveal())).(pulumi.StringOutput)
+}
+
 // jaegerAgentHost is the Service traced services report spans to.
 func (w *wiring) jaegerAgentHost() string {
 	return k8s.JaegerAgentService + "." + w.cat.Tracing().Jaeger.Namespace
@@ -707,6 +723,7 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) error {
 			}
 		}
 	}
+	redisSecret, redisPassword := w.redisPassword()
 	b, err := k8s.NewBackbone(w.ctx, "backbone", &k8s.BackboneArgs{
 		Zones:                   w.f.Zones,
 		ZoneLabel:               st.ZoneLabel,
@@ -716,6 +733,8 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) error {
 		ElasticsearchMaster:     sts(bb.ElasticsearchMaster, vols.ElasticsearchMaster),
 		ElasticsearchData:       sts(bb.ElasticsearchData, vols.ElasticsearchData),
 		Redis:                   dep(bb.Redis),
+		RedisPasswordSecret:     redisSecret,
+		RedisPassword:           redisPassword,
 		KafkaConnect:            dep(bb.KafkaConnect),
 		Kibana:                  dep(bb.Kibana),
 		ElasticsearchSysctlInit: w.cfg.Services.ElasticsearchSysctl,

@@ -53,7 +53,7 @@ func renderStack(t *testing.T, stack string) *renderedStack {
 		t.Fatal(err)
 	}
 	// The service credentials a real stack sets with --secret (test values).
-	secrets := `{"egov-enc-service":{"master.password":"test-master-pw","master.salt":"test-salt","master.initialvector":"test-iv"}`
+	secrets := `{"egov-enc-service":{"master.password":"test-master-pw","master.salt":"test-salt","master.initialvector":"test-iv"},"redis":{"password":"test-redis-password-1"}`
 	if stack == "local" {
 		src.Values["digit:database"] = `{"host":"127.0.0.1","port":5433,"name":"egov","user":"egov"}`
 		src.Values["digit:dbPassword"] = testDBPassword

@@ -131,7 +131,7 @@ type CuratorSpec struct {
 //	Zookeeper            zookeeper-cluster  confluentinc/cp-zookeeper:5.4.1                        3        -Xms256M -Xmx256M  300m/300m    384Mi/384Mi    2
 //	ElasticsearchData    es-cluster         docker.elastic.co/elasticsearch/elasticsearch-oss:6.6.2 3      -Xmx1g -Xms1g      500m/2       2Gi/2Gi        25
 //	ElasticsearchMaster  es-cluster         (same)                                                 3        -Xmx448m -Xms448m  300m/500m    896Mi/896Mi    2
-//	Redis                backbone           redis:6.2.14-alpine                                    1        -                  50m/500m     128Mi/256Mi    -
+//	Redis                backbone           redis:7.2.11                                           1        -                  50m/500m     128Mi/256Mi    -
 //	KafkaConnect         kafka-cluster      confluentinc/cp-kafka-connect:5.4.1                    1        -Xms512M -Xmx512M  200m/1       1Gi/1Gi        -
 //	Kibana               es-cluster         docker.elastic.co/kibana/kibana-oss:6.6.2              1        -                  100m/1       768Mi/768Mi    -
 //
@@ -163,6 +163,14 @@ type BackboneArgs struct {
 	ElasticsearchSysctlInit bool
 	// Redis (Deployment and Service redis:6379). Cache only: no persistence.
 	Redis DeploymentSpec
+	// RedisPasswordSecret names the Secret in Redis's namespace whose key RedisPasswordKey Redis requires clients
+	// to authenticate with (requirepass); clients read the same value from their own copy of the Secret. Default: ""
+	// (no password: any pod Redis admits may read and write it).
+	RedisPasswordSecret string
+	// RedisPassword, when given, is that Secret's value and the component creates the Secret; left nil with
+	// RedisPasswordSecret set, the Secret must already exist (manifests rendered to files get it from their own
+	// secret tooling). Requires RedisPasswordSecret.
+	RedisPassword pulumi.StringInput
 	// KafkaConnect (Deployment and Service kafka-connect:8083). Requires Kafka.
 	KafkaConnect DeploymentSpec
 	// Kibana (Deployment and Service kibana-v1:5601). Requires ElasticsearchData.
@@ -266,7 +274,7 @@ func (a *BackboneArgs) resolve() (*resolvedBackbone, error) {
 		Replicas: 3, HeapOpts: "-Xmx1g -Xms1g", CPURequest: "500m", CPULimit: "2", MemoryRequest: "2Gi", MemoryLimit: "2Gi", VolumeSizeGB: 25})
 	b.ElasticsearchMaster = defaultSTS(b.ElasticsearchMaster, StatefulSetSpec{Namespace: "es-cluster", Image: "docker.elastic.co/elasticsearch/elasticsearch-oss:6.6.2",
 		Replicas: 3, HeapOpts: "-Xmx448m -Xms448m", CPURequest: "300m", CPULimit: "500m", MemoryRequest: "896Mi", MemoryLimit: "896Mi", VolumeSizeGB: 2})
-	b.Redis = defaultDeploy(b.Redis, DeploymentSpec{Namespace: "backbone", Image: "redis:6.2.14-alpine", Replicas: 1,
+	b.Redis = defaultDeploy(b.Redis, DeploymentSpec{Namespace: "backbone", Image: "redis:7.2.11", Replicas: 1,
 		CPURequest: "50m", CPULimit: "500m", MemoryRequest: "128Mi", MemoryLimit: "256Mi"})
 	b.KafkaConnect = defaultDeploy(b.KafkaConnect, DeploymentSpec{Namespace: "kafka-cluster", Image: "confluentinc/cp-kafka-connect:5.4.1", Replicas: 1,
 		HeapOpts: "-Xms512M -Xmx512M", CPURequest: "200m", CPULimit: "1", MemoryRequest: "1Gi", MemoryLimit: "1Gi"})
@@ -362,6 +370,12 @@ func (a *BackboneArgs) resolve() (*resolvedBackbone, error) {
 		if on && !dep {
 			e.add(field+".Enabled", "requires %s.Enabled", depField)
 		}
+	}
+	if b.RedisPassword != nil && b.RedisPasswordSecret == "" {
+		e.add("RedisPassword", "requires RedisPasswordSecret (the Secret it is kept in)")
+	}
+	if b.RedisPasswordSecret != "" {
+		e.dnsSubdomain("RedisPasswordSecret", b.RedisPasswordSecret)
 	}
 	requires(b.Kafka.Enabled, "Kafka", b.Zookeeper.Enabled, "Zookeeper")
 	requires(b.KafkaConnect.Enabled, "KafkaConnect", b.Kafka.Enabled, "Kafka")
@@ -890,7 +904,7 @@ func esPlan(a *BackboneArgs, master bool) stsPlan {
 
 // deployment builds one stateless backbone role with its Service.
 // nonRootUser 0 means the image starts as root.
-func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, ports []namedPort, c corev1.ContainerArgs, nonRootUser int) error {
+func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, ports []namedPort, c corev1.ContainerArgs, nonRootUser int, deps []pulumi.Resource) error {
 	ctx := b.ctx
 	l := appLabels{name: name, instance: name, version: imageTag(s.Image), component: component}
 	sel := l.selector()
@@ -916,7 +930,7 @@ func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, p
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: sel},
 			Template: &corev1.PodTemplateSpecArgs{Metadata: &metav1.ObjectMetaArgs{Labels: l.all()}, Spec: spec},
 		},
-	}, b.opts()...)
+	}, b.opts(pulumi.DependsOn(deps))...)
 	if err != nil {
 		return err
 	}
@@ -931,23 +945,58 @@ func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, p
 	return err
 }
 
+// RedisPasswordKey is the key of BackboneArgs.RedisPasswordSecret that holds the password.
+const RedisPasswordKey = "password"
+
+// redisContainer runs Redis as a cache (no snapshots, so no disk and nothing to restore), requiring the password
+// of the Secret when one is named. The password reaches redis-server as an argument Kubernetes expands from the
+// Secret, so the pod spec holds only the reference, and Redis overwrites its process title at start.
+func (b *backboneBuilder) redisContainer() (corev1.ContainerArgs, []pulumi.Resource, error) {
+	a := &b.r.BackboneArgs
+	args := []string{"redis-server", "--save", "", "--appendonly", "no"}
+	c := corev1.ContainerArgs{ReadinessProbe: tcpProbe("redis", 5), LivenessProbe: tcpProbe("redis", 15)}
+	if a.RedisPasswordSecret == "" {
+		c.Args = pulumi.ToStringArray(args)
+		return c, nil, nil
+	}
+	c.Env = corev1.EnvVarArray{envSecret("REDIS_PASSWORD", a.RedisPasswordSecret, RedisPasswordKey)}
+	c.Args = pulumi.ToStringArray(append(args, "--requirepass", "$(REDIS_PASSWORD)"))
+	if a.RedisPassword == nil {
+		return c, nil, nil
+	}
+	l := appLabels{name: a.RedisPasswordSecret, instance: redisName, version: imageTag(a.Redis.Image), component: "redis"}
+	sec, err := corev1.NewSecret(b.ctx, b.name+"-"+redisName+"-password", &corev1.SecretArgs{
+		Metadata:   l.meta(a.RedisPasswordSecret, a.Redis.Namespace),
+		Type:       pulumi.String("Opaque"),
+		StringData: pulumi.StringMap{RedisPasswordKey: pulumi.ToSecret(a.RedisPassword).(pulumi.StringOutput)},
+	}, b.opts(pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
+	if err != nil {
+		return c, nil, err
+	}
+	return c, []pulumi.Resource{sec}, nil
+}
+
 func (b *backboneBuilder) deployments() error {
 	a := &b.r.BackboneArgs
 	rf := fmt.Sprint(min(3, a.Kafka.Replicas))
 	json := "org.apache.kafka.connect.json.JsonConverter"
+	var redis corev1.ContainerArgs
+	var redisDeps []pulumi.Resource
+	if a.Redis.Enabled {
+		var err error
+		if redis, redisDeps, err = b.redisContainer(); err != nil {
+			return err
+		}
+	}
 	for _, d := range []struct {
 		name, component string
 		spec            DeploymentSpec
 		ports           []namedPort
 		c               corev1.ContainerArgs
 		nonRootUser     int // 0 = image starts as root
+		deps            []pulumi.Resource
 	}{
-		{redisName, "redis", a.Redis, []namedPort{{"redis", 6379}}, corev1.ContainerArgs{
-			// DIGIT uses Redis as a cache: no snapshots, so no disk and nothing to restore.
-			Args:           pulumi.ToStringArray([]string{"redis-server", "--save", "", "--appendonly", "no"}),
-			ReadinessProbe: tcpProbe("redis", 5),
-			LivenessProbe:  tcpProbe("redis", 15),
-		}, 999}, // the redis user of the official image
+		{redisName, "redis", a.Redis, []namedPort{{"redis", 6379}}, redis, 999, redisDeps}, // the redis user of the official image
 		{connectName, "kafka-connect", a.KafkaConnect, []namedPort{{"http", 8083}}, corev1.ContainerArgs{
 			Env: corev1.EnvVarArray{
 				envField("POD_IP", "status.podIP"),
@@ -972,7 +1021,7 @@ func (b *backboneBuilder) deployments() error {
 			},
 			ReadinessProbe: httpProbe("/", "http", 30),
 			LivenessProbe:  httpProbe("/", "http", 90),
-		}, 0}, // Confluent 5.x images write their config under /etc as root
+		}, 0, nil}, // Confluent 5.x images write their config under /etc as root
 		{kibanaName, "kibana", a.Kibana, []namedPort{{"http", 5601}}, corev1.ContainerArgs{
 			Env: corev1.EnvVarArray{
 				envLit("ELASTICSEARCH_URL", fmt.Sprintf("http://%s.%s:9200", esDataName, a.ElasticsearchData.Namespace)),
@@ -980,12 +1029,12 @@ func (b *backboneBuilder) deployments() error {
 			},
 			ReadinessProbe: httpProbe("/api/status", "http", 30),
 			LivenessProbe:  httpProbe("/api/status", "http", 120),
-		}, 1000}, // the kibana user of the official image
+		}, 1000, nil}, // the kibana user of the official image
 	} {
 		if !d.spec.Enabled {
 			continue
 		}
-		if err := b.deployment(d.name, d.component, d.spec, d.ports, d.c, d.nonRootUser); err != nil {
+		if err := b.deployment(d.name, d.component, d.spec, d.ports, d.c, d.nonRootUser, d.deps); err != nil {
 			return err
 		}
 	}

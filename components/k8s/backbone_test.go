@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -338,6 +339,8 @@ func TestBackboneValidation(t *testing.T) {
 			a.Zookeeper.Enabled = false
 			delete(a.Storage.Volumes, RoleZookeeper)
 		}},
+		{"redis password without its Secret", []string{"RedisPassword:"}, func(a *BackboneArgs) { a.RedisPassword = pulumi.String("x") }},
+		{"redis Secret name", []string{"RedisPasswordSecret:"}, func(a *BackboneArgs) { a.RedisPasswordSecret = "Redis_Auth" }},
 		{"curator schedule", []string{"Curator.Schedule:"}, func(a *BackboneArgs) { a.Curator.Schedule = "daily" }},
 		{"curator pattern", []string{"Curator.IndexPattern:"}, func(a *BackboneArgs) { a.Curator.IndexPattern = ".*" }},
 	}
@@ -470,5 +473,55 @@ func TestKafkaBrokersKnowTheirZoneAndNeedTwoInSync(t *testing.T) {
 				t.Errorf("broker %d: the command lacks %q: %s", i, want, cmd)
 			}
 		}
+	}
+}
+
+// TestRedisRequiresThePasswordOfItsSecret: with a password Secret, redis-server gets --requirepass from the Secret
+// (the pod spec holds only the reference), the Secret is created in Redis's namespace with the value kept secret,
+// and Redis waits for it; a Secret named without a value is referenced, not created; without one, no password.
+func TestRedisRequiresThePasswordOfItsSecret(t *testing.T) {
+	const tDep, tSecret = "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret"
+	for _, c := range []struct {
+		name            string
+		secret          string
+		password        pulumi.StringInput
+		requires, makes bool
+	}{
+		{"password", "redis", pulumi.String("s3cret-redis-password"), true, true},
+		{"Secret provided elsewhere", "redis", nil, true, false},
+		{"none", "", nil, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := fullBackbone(StorageDynamic)
+			a.RedisPasswordSecret, a.RedisPassword = c.secret, c.password
+			m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
+			dep := m.MustFind(t, tDep, "backbone-redis")
+			args := dep.Strings("spec.template.spec.containers[0].args")
+			requires := slices.Contains(args, "--requirepass")
+			if requires != c.requires {
+				t.Fatalf("redis-server args %v: --requirepass %v, want %v", args, requires, c.requires)
+			}
+			if c.requires {
+				i := slices.Index(args, "--requirepass")
+				env := "spec.template.spec.containers[0].env[0]"
+				if i+1 >= len(args) || args[i+1] != "$(REDIS_PASSWORD)" || dep.String(env+".name") != "REDIS_PASSWORD" ||
+					dep.String(env+".valueFrom.secretKeyRef.name") != c.secret || dep.String(env+".valueFrom.secretKeyRef.key") != RedisPasswordKey {
+					t.Errorf("the password does not come from Secret %s key %s: args %v, env %v", c.secret, RedisPasswordKey, args, dep.Get(env))
+				}
+			}
+			sec, made := m.Find(tSecret, "backbone-redis-password")
+			if made != c.makes {
+				t.Fatalf("Secret created: %v, want %v", made, c.makes)
+			}
+			if made {
+				if sec.MetadataName() != c.secret || sec.Namespace() != dep.Namespace() ||
+					sec.String("stringData."+RedisPasswordKey) != "s3cret-redis-password" || !sec.IsSecret("stringData."+RedisPasswordKey) {
+					t.Errorf("Secret %s/%s: %v (secret: %v)", sec.Namespace(), sec.MetadataName(), sec.Get("stringData"), sec.IsSecret("stringData"))
+				}
+				if !slices.Contains(dep.DependsOn, sec.URN) {
+					t.Error("Redis does not wait for its password Secret")
+				}
+			}
+		})
 	}
 }

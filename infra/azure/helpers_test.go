@@ -29,7 +29,7 @@ func source(t *testing.T, extra map[string]string) config.MapSource {
 		t.Fatal(err)
 	}
 	src.Values["digit:dbPassword"] = testPassword
-	src.Values["digit:secrets"] = `{"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}}`
+	src.Values["digit:secrets"] = `{"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}, "redis": {"password": "redis-pass-0123456789"}}`
 	src.Secrets = append(src.Secrets, "digit:dbPassword", "digit:secrets")
 	for k, v := range extra {
 		if v == "" {

@@ -124,7 +124,7 @@ func TestEveryProblemIsReported(t *testing.T) {
 		// required keys would be reported missing as well).
 		{"unknown Secret before a known one", map[string]string{"digit:secrets": `{"aaa-unknown": {"k": "v"}, ` + testEncSecrets + `}`},
 			[]string{`digit:secrets: "aaa-unknown" is not a Secret of the catalogue`}},
-		{"unknown key before known ones", map[string]string{"digit:secrets": `{"egov-enc-service": {"a.unknown": "x", "master.password": "p", "master.salt": "s", "master.initialvector": "i"}}`},
+		{"unknown key before known ones", map[string]string{"digit:secrets": `{"egov-enc-service": {"a.unknown": "x", "master.password": "p", "master.salt": "s", "master.initialvector": "i"}, "redis": {"password": "redis-pass-0123456789"}}`},
 			[]string{`digit:secrets: egov-enc-service has no key "a.unknown"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -234,6 +234,9 @@ func TestGenerateSecretsFillsOnlyWhatIsMissing(t *testing.T) {
 				want++
 				if len(v) < 32 {
 					t.Errorf("required key %s/%s got %q, want a random value of 24 bytes", s.Name, k.Key, v)
+				}
+				if !k.Allows(v) {
+					t.Errorf("required key %s/%s got a value its pattern %s refuses", s.Name, k.Key, k.Pattern)
 				}
 			}
 		}

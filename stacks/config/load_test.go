@@ -28,7 +28,7 @@ func existingBase() map[string]string {
 // testServiceSecrets are the required service credentials (digit:secrets) every valid config needs; on aws the
 // cloud layer provides the filestore's key pair.
 const (
-	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}`
+	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}, "redis": {"password": "redis-pass-0123456789"}`
 	testFilestoreSecret = `"egov-filestore": {"awskey": "AKIATESTKEY", "awssecretkey": "test-secret-key"}`
 )
 
@@ -347,6 +347,12 @@ func TestServiceSecretsAreCheckedAgainstTheCatalogue(t *testing.T) {
 		{"not an object of strings", `{"egov-enc-service": "x"}`, true, "digit:secrets: want an object of Secret name -> key -> string value"},
 		{"required key left out", `{"egov-enc-service": {"master.password": "x", "master.salt": "y"}}`, true,
 			`digit:secrets: egov-enc-service key master.initialvector is required (the AES initial vector of the master key; read by egov-enc-service): set it with pulumi config set --secret --path 'digit:secrets["egov-enc-service"]["master.initialvector"]' <value>`},
+		// The value rides in a redis:// URI (egov-user's Jedis): a character that would end the user-info part, or a
+		// short value, is refused naming the rule, never the value.
+		{"redis password with URI characters", `{` + testEncSecrets[:strings.Index(testEncSecrets, `, "redis"`)] + `, "redis": {"password": "p@ss/word:0123456789"}}`, true,
+			`digit:secrets: redis key password does not match ^[A-Za-z0-9_-]{16,128}$`},
+		{"redis password too short", `{` + testEncSecrets[:strings.Index(testEncSecrets, `, "redis"`)] + `, "redis": {"password": "short"}}`, true,
+			`digit:secrets: redis key password does not match ^[A-Za-z0-9_-]{16,128}$`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			values := awsBase()
@@ -358,6 +364,9 @@ func TestServiceSecretsAreCheckedAgainstTheCatalogue(t *testing.T) {
 			_, err := load(t, values, secrets...)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("want an error containing %q, got %v", c.want, err)
+			}
+			if err != nil && c.secret && (strings.Contains(err.Error(), "p@ss") || strings.Contains(err.Error(), `"short"`)) {
+				t.Errorf("the error shows the secret value: %v", err)
 			}
 		})
 	}

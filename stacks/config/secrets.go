@@ -45,13 +45,13 @@ func (l *loader) loadSecrets(c *Config, provided map[string]bool) {
 				`{"egov-enc-service": {"master.password": "..."}}: %s`, describeJSONError(err))
 			return
 		}
-		declared := map[string]map[string]bool{}
+		declared := map[string]map[string]catalogue.SecretKey{}
 		var names []string
 		for _, s := range cat.DeclaredSecrets() {
-			declared[s.Name] = map[string]bool{}
+			declared[s.Name] = map[string]catalogue.SecretKey{}
 			names = append(names, s.Name)
 			for _, k := range s.Keys {
-				declared[s.Name][k.Key] = true
+				declared[s.Name][k.Key] = k
 			}
 		}
 		for _, name := range sortedMapKeys(m) {
@@ -63,10 +63,16 @@ func (l *loader) loadSecrets(c *Config, provided map[string]bool) {
 			}
 			c.Services.Secrets[name] = map[string]Secret{}
 			for _, key := range sortedMapKeys(m[name]) {
-				if !keys[key] {
+				def, ok := keys[key]
+				if !ok {
 					known := sortedMapKeys(keys)
 					l.fail("secrets", "%s has no key %q%s (allowed: %s)", name, key, didYouMean(key, known),
 						strings.Join(known, ", "))
+					continue
+				}
+				// The value is never shown: only the rule it breaks.
+				if v := m[name][key]; v != "" && !def.Allows(v) {
+					l.fail("secrets", "%s key %s does not match %s (%s)", name, key, def.Pattern, def.Description)
 					continue
 				}
 				c.Services.Secrets[name][key] = NewSecret(m[name][key])
@@ -121,6 +127,10 @@ func GenerateSecrets(cat *catalogue.Resolved, have map[string]map[string]string,
 				out[s.Name] = map[string]string{}
 			}
 			out[s.Name][k.Key] = base64.RawURLEncoding.EncodeToString(b)
+			if !k.Allows(out[s.Name][k.Key]) {
+				return nil, fmt.Errorf("%s key %s: a generated value (32 letters, digits, '-' or '_') does not match %s; set it in digit:secrets",
+					s.Name, k.Key, k.Pattern)
+			}
 		}
 	}
 	return out, nil
