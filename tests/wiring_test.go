@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,7 +95,8 @@ func (s *suite) digitWiring(t *testing.T) {
 
 	user := s.deployment(t, s.namespaceOf("egov-user"), "egov-user")
 	for name, want := range map[string]string{
-		"SPRING_REDIS_HOST":                  "value:" + s.cat.Backbone().Redis.Name + "." + s.cat.Backbone().Redis.Namespace,
+		"SPRING_REDIS_HOST":                  "value:redis://:$(REDIS_PASSWORD)@" + s.cat.Backbone().Redis.Name + "." + s.cat.Backbone().Redis.Namespace + ":6379",
+		"REDIS_PASSWORD":                     "secret:redis/password",
 		"SPRING_FLYWAY_ENABLED":              "value:false",
 		"FLYWAY_ENABLED":                     "value:false",
 		"MANAGEMENT_ENDPOINTS_WEB_BASE_PATH": "value:/",
@@ -107,6 +109,27 @@ func (s *suite) digitWiring(t *testing.T) {
 		if got := envOf(user, name).String(); got != want {
 			t.Errorf("egov-user %s = %s, want %s", name, got, want)
 		}
+	}
+
+	// Redis requires the password its clients hold: its own copy of the redis Secret, in its namespace, has the
+	// value of the services' copy (compared, never printed).
+	rb := s.cat.Backbone().Redis
+	redis := s.deployment(t, rb.Namespace, rb.Name)
+	if got := envOf(redis, "REDIS_PASSWORD").String(); got != "secret:redis/password" ||
+		!slices.Contains(redis.Spec.Template.Spec.Containers[0].Args, "--requirepass") {
+		t.Errorf("Redis REDIS_PASSWORD = %s, args %v: want --requirepass from secret redis/password", got,
+			redis.Spec.Template.Spec.Containers[0].Args)
+	}
+	own, err := s.kube.CoreV1().Secrets(rb.Namespace).Get(ctx, "redis", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("Redis's password Secret: %v", err)
+	}
+	clients, err := s.kube.CoreV1().Secrets(s.namespaceOf("egov-user")).Get(ctx, "redis", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the services' redis Secret: %v", err)
+	}
+	if p := own.Data["password"]; len(p) < 16 || string(p) != string(clients.Data["password"]) {
+		t.Errorf("Redis's password (%d bytes) is not the one its clients hold (%d bytes)", len(p), len(clients.Data["password"]))
 	}
 
 	persister := s.deployment(t, s.namespaceOf("egov-persister"), "egov-persister")

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"fmt"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -276,8 +277,13 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		if extra != nil {
 			a = *extra
 		}
+		version, err := addonVersion(ctx, addonName, args.KubernetesVersion)
+		if err != nil {
+			return nil, err
+		}
 		a.ClusterName = clusterName
 		a.AddonName = pulumi.String(addonName)
+		a.AddonVersion = pulumi.String(version)
 		// The cluster already runs self-managed copies of vpc-cni, kube-proxy and coredns; the add-on adopts them.
 		a.ResolveConflictsOnCreate = pulumi.String("OVERWRITE")
 		a.ResolveConflictsOnUpdate = pulumi.String("OVERWRITE")
@@ -450,3 +456,17 @@ func newEbsCsiRole(ctx *pulumi.Context, name string, oidc iam.OpenIdConnectProvi
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// addonVersion is the build EKS makes the default of an add-on for a Kubernetes minor, looked up at preview and set
+// explicitly: the add-on then moves when the stack moves the cluster's minor (in the same update, after the control
+// plane), the state and the preview say which build runs, and a re-created add-on does not pick up whatever EKS
+// defaults to that day.
+func addonVersion(ctx *pulumi.Context, addon, kubernetesVersion string) (string, error) {
+	r, err := awseks.GetAddonVersion(ctx, &awseks.GetAddonVersionArgs{
+		AddonName: addon, KubernetesVersion: kubernetesVersion, MostRecent: pulumi.BoolRef(false),
+	})
+	if err != nil {
+		return "", fmt.Errorf("the %s add-on's default version for Kubernetes %s: %w", addon, kubernetesVersion, err)
+	}
+	return r.Version, nil
+}

@@ -188,6 +188,38 @@ func TestClusterNodeGroup(t *testing.T) {
 	}
 }
 
+// TestAddonVersionsFollowTheKubernetesMinor: every add-on names its build, EKS's default for the cluster's minor
+// (not the most recent), so that moving the minor moves each add-on in the same update and nothing else does.
+func TestAddonVersionsFollowTheKubernetesMinor(t *testing.T) {
+	versions := func(k8s string) map[string]string {
+		a := clusterArgs()
+		a.KubernetesVersion = k8s
+		m, _ := runCluster(t, a)
+		out := map[string]string{}
+		for _, ad := range m.ByType("aws:eks/addon:Addon") {
+			out[ad.String("addonName")] = ad.String("addonVersion")
+		}
+		for _, c := range m.Calls("aws:eks/getAddonVersion:getAddonVersion") {
+			if c.Args["kubernetesVersion"].StringValue() != k8s || !c.Args["mostRecent"].IsBool() || c.Args["mostRecent"].BoolValue() {
+				t.Errorf("add-on version looked up with %v, want Kubernetes %s and mostRecent false", c.Args, k8s)
+			}
+		}
+		return out
+	}
+	now, next := versions("1.33"), versions("1.34")
+	if len(now) != 4 {
+		t.Fatalf("%d add-ons, want 4: %v", len(now), now)
+	}
+	for addon, v := range now {
+		if want := awstest.AddonVersion(addon, "1.33", false); v != want {
+			t.Errorf("%s: version %q, want EKS's default for 1.33 (%q)", addon, v, want)
+		}
+		if next[addon] == v {
+			t.Errorf("%s stays at %q when the cluster moves to 1.34", addon, v)
+		}
+	}
+}
+
 func TestClusterAddons(t *testing.T) {
 	m, _ := runCluster(t, clusterArgs())
 	addons := map[string]awstest.Resource{}

@@ -125,6 +125,7 @@ func serviceAndType(token string) (string, string) {
 //   - aws:secretsmanager/getSecretVersion:getSecretVersion: secretString {"username":"egov","password":ManagedPassword}
 //   - aws:ssm/getParameter:getParameter: value AmiID
 //   - aws:iam/getPolicyDocument:getPolicyDocument: json, the statements re-encoded as an IAM document
+//   - aws:eks/getAddonVersion:getAddonVersion: version AddonVersion(addon, kubernetesVersion, mostRecent)
 //
 // Any other token fails the invoke with an error naming it: a mock that echoed unknown invokes back would let a
 // wrong invoke token (or an invoke nobody expected) pass. Add an answer to Mocks.Invokes where a test needs one.
@@ -158,10 +159,26 @@ func defaultCall(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		out["type"] = resource.NewProperty("String")
 		out["id"] = out["name"]
 		return out, nil
+	case "aws:eks/getAddonVersion:getAddonVersion":
+		out := args.Args.Copy()
+		out["version"] = resource.NewProperty(AddonVersion(args.Args["addonName"].StringValue(),
+			args.Args["kubernetesVersion"].StringValue(), args.Args["mostRecent"].IsBool() && args.Args["mostRecent"].BoolValue()))
+		out["id"] = out["addonName"]
+		return out, nil
 	case "aws:iam/getPolicyDocument:getPolicyDocument":
 		doc := map[string]any{"Version": "2012-10-17", "Statement": args.Args["statements"].Mappable()}
 		b, _ := json.Marshal(doc)
 		return resource.PropertyMap{"json": resource.NewProperty(string(b)), "id": resource.NewProperty("policy")}, nil
 	}
 	return nil, fmt.Errorf("awstest: no answer for invoke %q (add one to Mocks.Invokes)", args.Token)
+}
+
+// AddonVersion is the mock's answer to an add-on version lookup: a different build per add-on, minor and choice of
+// the most recent or the default, so that a test sees which lookup a version came from.
+func AddonVersion(addon, kubernetesVersion string, mostRecent bool) string {
+	kind := "default"
+	if mostRecent {
+		kind = "latest"
+	}
+	return fmt.Sprintf("v0.0.0-%s-%s-%s", addon, strings.ReplaceAll(kubernetesVersion, ".", "-"), kind)
 }
