@@ -65,6 +65,11 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 			return nil, err
 		}
 	}
+	if id := cfg.Existing.ClusterID; id != "" && cfg.Services.RenderDir == "" {
+		if err := SameCluster(cfg.Existing.Kubeconfig.Reveal(), id, DialTimeout); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Existing.Kubeconfig.IsSet() {
 		f.Kubeconfig = pulumi.ToSecret(pulumi.String(cfg.Existing.Kubeconfig.Reveal())).(pulumi.StringOutput)
 	}

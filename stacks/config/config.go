@@ -137,6 +137,10 @@ type Existing struct {
 	Kubeconfig Secret
 	// APIServer is the server of Kubeconfig's current context, read once by the loader (nil without Kubeconfig).
 	APIServer *APIServer
+	// ClusterID is digit:clusterId: the UID of the kube-system namespace of the stack's cluster. When set, a
+	// kubeconfig (given or ambient) of any other cluster is refused before anything is registered. "" disables
+	// the check.
+	ClusterID string
 	// StorageClass is digit:storageClass, the class of the backbone's dynamic PVCs.
 	StorageClass string
 	// Zones is digit:zones: the zone label values of the cluster's nodes (optional).

@@ -3,6 +3,7 @@ package config
 import (
 	"net/netip"
 	"net/url"
+	"regexp"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -14,7 +15,7 @@ import (
 func init() {
 	Register(Cloud{
 		Target:          TargetExisting,
-		Keys:            []string{"kubeconfig", "storageClass", "nodes"},
+		Keys:            []string{"kubeconfig", "clusterId", "storageClass", "nodes"},
 		DefaultParallel: 64,
 		Load: func(l *Reader, c *Config) Section {
 			l.loadExisting(c)
@@ -47,6 +48,9 @@ func (existingSection) MaxConnections(db Database) (int, string, bool) {
 // ProvidedSecrets: the stack gives the filestore's key pair (digit:secrets egov-filestore); nothing is created.
 func (existingSection) ProvidedSecrets() map[string]bool { return map[string]bool{} }
 
+// clusterIDRe is a Kubernetes object UID (an RFC 4122 UUID in lower case, as the API server writes it).
+var clusterIDRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 func (l *loader) loadExisting(c *Config) {
 	e := &c.Existing
 	e.Kubeconfig = l.secret("kubeconfig")
@@ -56,6 +60,11 @@ func (l *loader) loadExisting(c *Config) {
 		} else {
 			e.APIServer = &api
 		}
+	}
+	e.ClusterID = l.str("clusterId", "")
+	if e.ClusterID != "" && !clusterIDRe.MatchString(e.ClusterID) {
+		l.fail("clusterId", "%q is not a namespace UID (the value of kubectl get namespace kube-system -o jsonpath='{.metadata.uid}', "+
+			"e.g. 6f1c8a52-3b0e-4a59-9d0c-2f4e5b6a7c8d)", Shorten(e.ClusterID))
 	}
 	e.StorageClass = l.str("storageClass", DefaultStorageClass)
 	if !storageClassRe.MatchString(e.StorageClass) {

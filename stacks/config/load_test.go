@@ -201,6 +201,8 @@ func TestMalformedConfigs(t *testing.T) {
 		{"existing kubeconfig with a bad server", existingBase, map[string]string{"digit:kubeconfig": kubeconfigWith("10.0.0.1:6443", "ctx1")}, []string{"digit:dbPassword", "digit:kubeconfig"}, []string{"digit:kubeconfig", `cluster "c1" of context "ctx1" has server "10.0.0.1:6443", not an http(s) URL`}},
 		{"existing bad port", existingBase, map[string]string{"digit:database": `{"host":"h","port":70000}`}, []string{"digit:dbPassword"}, []string{"digit:database", "port 70000"}},
 		{"existing bad storage class", existingBase, map[string]string{"digit:storageClass": "Fast_SSD"}, []string{"digit:dbPassword"}, []string{"digit:storageClass", `"Fast_SSD"`}},
+		{"existing cluster id not a UID", existingBase, map[string]string{"digit:clusterId": "kube-system"}, []string{"digit:dbPassword"}, []string{"digit:clusterId", `"kube-system" is not a namespace UID`}},
+		{"cluster id on aws", awsBase, map[string]string{"digit:clusterId": "6f1c8a52-3b0e-4a59-9d0c-2f4e5b6a7c8d"}, nil, []string{"digit:clusterId", `not read by target "aws"`}},
 		{"existing aws key", existingBase, map[string]string{"digit:natMode": "single"}, []string{"digit:dbPassword"}, []string{"digit:natMode", `not read by target "existing"`}},
 		{"existing mirror without url", existingBase, map[string]string{"digit:registry": `{"mirror":true}`}, []string{"digit:dbPassword"}, []string{"digit:registry", "no url"}},
 		{"existing nodes count", existingBase, map[string]string{"digit:nodes": `{"count":0}`}, []string{"digit:dbPassword"}, []string{"digit:nodes", "count must be at least 1"}},
@@ -392,5 +394,9 @@ func TestKubeconfigServerIsReadOnce(t *testing.T) {
 	api := c.Existing.APIServer
 	if api == nil || api.URL.Host != "10.0.0.1:6443" || api.Context != "ctx1" || api.Cluster != "c1" {
 		t.Errorf("API server %+v, want https://10.0.0.1:6443 of cluster c1, context ctx1", api)
+	}
+	values["digit:clusterId"] = "6f1c8a52-3b0e-4a59-9d0c-2f4e5b6a7c8d"
+	if c, err := load(t, values, "digit:dbPassword", "digit:kubeconfig"); err != nil || c.Existing.ClusterID != values["digit:clusterId"] {
+		t.Errorf("digit:clusterId: %v, loaded %+v", err, c)
 	}
 }
