@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/digit-iac/digit/qa"
@@ -35,6 +36,9 @@ func newKube(t *testing.T) *kubernetes.Clientset {
 	// client-go's default of 5 requests a second (burst 10) throttles a test that reads many objects from a local
 	// apiserver it alone uses.
 	cfg.QPS, cfg.Burst = 100, 200
+	// The apiserver warns on every read of v1 Endpoints (one per zuul route); printed, those warnings bury a failing
+	// test's messages under the tail a CI log shows.
+	cfg.WarningHandler = rest.NoWarnings{}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatalf("client-go: %v", err)
