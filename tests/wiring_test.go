@@ -1,16 +1,19 @@
 package tests
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // --- c2: what DIGIT's images read, as the apiserver holds it -------------------------------------------------
@@ -45,8 +48,7 @@ func (s *suite) digitWiring(t *testing.T) {
 		if !servesPort(svc, port) {
 			t.Errorf("zuul route %s sends to port %s of %s.%s, which the Service does not expose", id, port, svcName, svcNS)
 		}
-		ep, err := s.kube.CoreV1().Endpoints(svcNS).Get(ctx, svcName, metav1.GetOptions{})
-		if err != nil || readyAddresses(ep) == 0 {
+		if err := s.awaitReadyEndpoints(svcNS, svcName); err != nil {
 			t.Errorf("zuul route %s: Service %s.%s has no ready endpoints (%v)", id, svcName, svcNS, err)
 		}
 		if !strings.Contains(routes, fmt.Sprintf("zuul.routes.%s.path=/", id)) {
@@ -312,6 +314,21 @@ func servesPort(svc *corev1.Service, port string) bool {
 		}
 	}
 	return false
+}
+
+// awaitReadyEndpoints waits up to 30 s for a Service to have a ready address: the endpoints controller records a
+// Pod's readiness after the rollout the engine waited for, and on a loaded machine that can lag a read made at once.
+func (s *suite) awaitReadyEndpoints(ns, name string) error {
+	var last error
+	err := wait.PollUntilContextTimeout(s.ctx, 500*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		ep, err := s.kube.CoreV1().Endpoints(ns).Get(ctx, name, metav1.GetOptions{})
+		last = err
+		return err == nil && readyAddresses(ep) > 0, nil
+	})
+	if err != nil && last != nil {
+		return last
+	}
+	return err
 }
 
 func readyAddresses(ep *corev1.Endpoints) int {
