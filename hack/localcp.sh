@@ -116,17 +116,32 @@ pg_bin() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# free_port — a TCP port nobody listens on and that we have not handed out yet. (A tiny race
-# with other programs remains; every daemon is health-checked afterwards, so it would show.)
+# free_port VAR — sets VAR to a TCP port no socket holds and that we have not handed out yet, taken from outside the kernel's
+# ephemeral range (ip_local_port_range). Inside that range any outgoing connection (the engine, kubectl, the tests'
+# clients) can be given the port between this check and the daemon's bind: CI once saw etcd die with "bind: address
+# already in use" that way. A tiny race with programs that bind fixed ports remains; every daemon is health-checked.
 USED_PORTS=" "
+PORT_LO="" PORT_HI=""
+port_range() {
+  local eph_lo eph_hi
+  read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range || die "cannot read /proc/sys/net/ipv4/ip_local_port_range"
+  # 2000 ports at least, so that random picks rarely meet.
+  if ((eph_lo - 10000 >= 2000)); then PORT_LO=10000 PORT_HI=$((eph_lo - 1))
+  elif ((65535 - eph_hi >= 2000)); then PORT_LO=$((eph_hi + 1)) PORT_HI=65535
+  else die "the ephemeral port range $eph_lo-$eph_hi (net.ipv4.ip_local_port_range) leaves no 2000 ports free above 10000 to listen on"
+  fi
+}
+# It assigns rather than prints: in a $(...) subshell the record of ports handed out would be lost.
 free_port() {
   local p
+  [[ -n "$PORT_LO" ]] || port_range
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((PORT_LO + (RANDOM * 32768 + RANDOM) % (PORT_HI - PORT_LO + 1)))
     [[ "$USED_PORTS" == *" $p "* ]] && continue
-    ss -Htln "sport = :$p" | grep -q . && continue
+    # Any state, not only LISTEN: a connected socket on the port makes a later bind fail too.
+    ss -Htan "sport = :$p" | grep -q . && continue
     USED_PORTS+="$p "
-    echo "$p"
+    printf -v "$1" '%s' "$p"
     return
   done
 }
@@ -395,7 +410,7 @@ prepare_postgres() {
   # The server log is written by the postgres user, so it lives in its directory.
   ln -sfn "$PG_ROOT/postgres.log" "$LOGS/postgres.log"
 
-  DIGIT_PG_PORT="$(free_port)"
+  free_port DIGIT_PG_PORT
   DIGIT_PG_PASSWORD="$(openssl rand -hex 16)"
   PG_SUPERPW="$(openssl rand -hex 16)"
   printf '%s\n' "$PG_SUPERPW" >"$PG_ROOT/superuser-password"
@@ -472,8 +487,9 @@ cmd_start() {
   gen_pki
   gen_tokens
   local etcd_port etcd_peer cm_port sched_port kwok_port
-  etcd_port="$(free_port)"; etcd_peer="$(free_port)"; API_PORT="$(free_port)"
-  cm_port="$(free_port)"; sched_port="$(free_port)"; kwok_port="$(free_port)"
+  free_port etcd_port; free_port etcd_peer; free_port API_PORT
+  free_port cm_port; free_port sched_port; free_port kwok_port
+  log "ports: etcd=$etcd_port etcd-peer=$etcd_peer kube-apiserver=$API_PORT kube-controller-manager=$cm_port kube-scheduler=$sched_port kwok=$kwok_port postgres=$DIGIT_PG_PORT"
 
   write_kubeconfig "$STATE/kubeconfig" admin "$ADMIN_TOKEN"
   write_kubeconfig "$STATE/controller-manager.kubeconfig" system:kube-controller-manager "$CM_TOKEN"

@@ -1,9 +1,11 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,6 +76,9 @@ func TestControlPlaneStartsKwokAgainAfterACrash(t *testing.T) {
 				t.Errorf("kwok crashing %d times: expected the start to say %q; it said:\n%s", c.crashes, w, out)
 			}
 		}
+		if c.ok {
+			checkPortsOutsideEphemeralRange(t, string(out))
+		}
 		b, _ := os.ReadFile(count)
 		if want := strconv.Itoa(min(c.crashes+1, 3)); string(b) != want {
 			t.Errorf("kwok crashing %d times: started %s times, expected %s", c.crashes, b, want)
@@ -83,5 +88,39 @@ func TestControlPlaneStartsKwokAgainAfterACrash(t *testing.T) {
 				t.Errorf("kwok crashing %d times: the log of start %d is not kept: %v", c.crashes, i, err)
 			}
 		}
+	}
+}
+
+// checkPortsOutsideEphemeralRange: every port hack/localcp.sh's start hands out (its "ports:" line) lies outside
+// the kernel's ephemeral range, where an outgoing connection could take it before the daemon binds; and none is
+// handed out twice.
+func checkPortsOutsideEphemeralRange(t *testing.T, out string) {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil {
+		t.Fatalf("ip_local_port_range %q: %v", b, err)
+	}
+	line := regexp.MustCompile(`(?m)\] ports: (.*)$`).FindStringSubmatch(out)
+	if line == nil {
+		t.Fatalf("the start names no ports (no \"ports:\" line):\n%s", out)
+	}
+	ports := regexp.MustCompile(`([a-z-]+)=(\d+)`).FindAllStringSubmatch(line[1], -1)
+	if len(ports) != 7 {
+		t.Errorf("expected 7 ports (etcd, its peer port, apiserver, controller-manager, scheduler, kwok, postgres), got %q", line[1])
+	}
+	seen := map[string]string{}
+	for _, m := range ports {
+		p, _ := strconv.Atoi(m[2])
+		if p >= lo && p <= hi {
+			t.Errorf("%s listens on %d, inside the ephemeral range %d-%d", m[1], p, lo, hi)
+		}
+		if other, dup := seen[m[2]]; dup {
+			t.Errorf("%s and %s were both given port %s", other, m[1], m[2])
+		}
+		seen[m[2]] = m[1]
 	}
 }
