@@ -439,16 +439,16 @@ func (w *wiring) serviceSecrets() map[string]map[string]pulumi.StringInput {
 // catalogue's RedisPasswordSecret, under the same Secret name and key the services read it with. None when the
 // stack leaves it unset, which the config allows only while no enabled service reads it. Rendered manifests
 // reference the Secret without creating it: their secret tooling provides it, as it does the services' Secrets.
-func (w *wiring) redisPassword() (string, pulumi.StringInput) {
+func (w *wiring) redisPassword() (secret, key string, value pulumi.StringInput) {
 	ref := catalogue.RedisPasswordSecret
 	v := w.cfg.Services.Secrets.Value(ref.Name, ref.Key)
 	switch {
 	case !v.IsSet():
-		return "", nil
+		return "", "", nil
 	case w.cfg.Services.RenderDir != "":
-		return ref.Name, nil
+		return ref.Name, ref.Key, nil
 	}
-	return ref.Name, pulumi.ToSecret(pulumi.String(v.Reveal())).(pulumi.StringOutput)
+	return ref.Name, ref.Key, pulumi.ToSecret(pulumi.String(v.Reveal())).(pulumi.StringOutput)
 }
 
 // jaegerAgentHost is the Service traced services report spans to.
@@ -723,7 +723,7 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) error {
 			}
 		}
 	}
-	redisSecret, redisPassword := w.redisPassword()
+	redisSecret, redisKey, redisPassword := w.redisPassword()
 	b, err := k8s.NewBackbone(w.ctx, "backbone", &k8s.BackboneArgs{
 		Zones:                   w.f.Zones,
 		ZoneLabel:               st.ZoneLabel,
@@ -734,6 +734,7 @@ func (w *wiring) deployBackbone(deps []pulumi.Resource) error {
 		ElasticsearchData:       sts(bb.ElasticsearchData, vols.ElasticsearchData),
 		Redis:                   dep(bb.Redis),
 		RedisPasswordSecret:     redisSecret,
+		RedisPasswordKey:        redisKey,
 		RedisPassword:           redisPassword,
 		KafkaConnect:            dep(bb.KafkaConnect),
 		Kibana:                  dep(bb.Kibana),

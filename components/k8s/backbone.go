@@ -10,6 +10,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Backbone roles that own disks, the keys of BackboneStorage.Volumes.
@@ -167,6 +168,9 @@ type BackboneArgs struct {
 	// to authenticate with (requirepass); clients read the same value from their own copy of the Secret. Default: ""
 	// (no password: any pod Redis admits may read and write it).
 	RedisPasswordSecret string
+	// RedisPasswordKey is the key of RedisPasswordSecret holding the password: the one the clients' copies use, so
+	// the caller names it. Required with RedisPasswordSecret.
+	RedisPasswordKey string
 	// RedisPassword, when given, is that Secret's value and the component creates the Secret; left nil with
 	// RedisPasswordSecret set, the Secret must already exist (manifests rendered to files get it from their own
 	// secret tooling). Requires RedisPasswordSecret.
@@ -376,6 +380,11 @@ func (a *BackboneArgs) resolve() (*resolvedBackbone, error) {
 	}
 	if b.RedisPasswordSecret != "" {
 		e.dnsSubdomain("RedisPasswordSecret", b.RedisPasswordSecret)
+		if msgs := validation.IsConfigMapKey(b.RedisPasswordKey); len(msgs) > 0 {
+			e.add("RedisPasswordKey", "%q is not a Secret key: %s", b.RedisPasswordKey, strings.Join(msgs, "; "))
+		}
+	} else if b.RedisPasswordKey != "" {
+		e.add("RedisPasswordKey", "requires RedisPasswordSecret (the Secret it is a key of)")
 	}
 	requires(b.Kafka.Enabled, "Kafka", b.Zookeeper.Enabled, "Zookeeper")
 	requires(b.KafkaConnect.Enabled, "KafkaConnect", b.Kafka.Enabled, "Kafka")
@@ -945,9 +954,6 @@ func (b *backboneBuilder) deployment(name, component string, s DeploymentSpec, p
 	return err
 }
 
-// RedisPasswordKey is the key of BackboneArgs.RedisPasswordSecret that holds the password.
-const RedisPasswordKey = "password"
-
 // redisContainer runs Redis as a cache (no snapshots, so no disk and nothing to restore), requiring the password
 // of the Secret when one is named. The password reaches redis-server as an argument Kubernetes expands from the
 // Secret, so the pod spec holds only the reference, and Redis overwrites its process title at start.
@@ -959,7 +965,7 @@ func (b *backboneBuilder) redisContainer() (corev1.ContainerArgs, []pulumi.Resou
 		c.Args = pulumi.ToStringArray(args)
 		return c, nil, nil
 	}
-	c.Env = corev1.EnvVarArray{envSecret("REDIS_PASSWORD", a.RedisPasswordSecret, RedisPasswordKey)}
+	c.Env = corev1.EnvVarArray{envSecret("REDIS_PASSWORD", a.RedisPasswordSecret, a.RedisPasswordKey)}
 	c.Args = pulumi.ToStringArray(append(args, "--requirepass", "$(REDIS_PASSWORD)"))
 	if a.RedisPassword == nil {
 		return c, nil, nil
@@ -968,7 +974,7 @@ func (b *backboneBuilder) redisContainer() (corev1.ContainerArgs, []pulumi.Resou
 	sec, err := corev1.NewSecret(b.ctx, b.name+"-"+redisName+"-password", &corev1.SecretArgs{
 		Metadata:   l.meta(a.RedisPasswordSecret, a.Redis.Namespace),
 		Type:       pulumi.String("Opaque"),
-		StringData: pulumi.StringMap{RedisPasswordKey: pulumi.ToSecret(a.RedisPassword).(pulumi.StringOutput)},
+		StringData: pulumi.StringMap{a.RedisPasswordKey: pulumi.ToSecret(a.RedisPassword).(pulumi.StringOutput)},
 	}, b.opts(pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))...)
 	if err != nil {
 		return c, nil, err

@@ -340,7 +340,14 @@ func TestBackboneValidation(t *testing.T) {
 			delete(a.Storage.Volumes, RoleZookeeper)
 		}},
 		{"redis password without its Secret", []string{"RedisPassword:"}, func(a *BackboneArgs) { a.RedisPassword = pulumi.String("x") }},
-		{"redis Secret name", []string{"RedisPasswordSecret:"}, func(a *BackboneArgs) { a.RedisPasswordSecret = "Redis_Auth" }},
+		{"redis Secret name", []string{"RedisPasswordSecret:"}, func(a *BackboneArgs) {
+			a.RedisPasswordSecret, a.RedisPasswordKey = "Redis_Auth", "password"
+		}},
+		{"redis Secret without its key", []string{"RedisPasswordKey:", "not a Secret key"}, func(a *BackboneArgs) { a.RedisPasswordSecret = "redis" }},
+		{"redis Secret key", []string{"RedisPasswordKey:", "not a Secret key"}, func(a *BackboneArgs) {
+			a.RedisPasswordSecret, a.RedisPasswordKey = "redis", "pass word"
+		}},
+		{"redis key without its Secret", []string{"RedisPasswordKey:", "requires RedisPasswordSecret"}, func(a *BackboneArgs) { a.RedisPasswordKey = "password" }},
 		{"curator schedule", []string{"Curator.Schedule:"}, func(a *BackboneArgs) { a.Curator.Schedule = "daily" }},
 		{"curator pattern", []string{"Curator.IndexPattern:"}, func(a *BackboneArgs) { a.Curator.IndexPattern = ".*" }},
 	}
@@ -481,6 +488,8 @@ func TestKafkaBrokersKnowTheirZoneAndNeedTwoInSync(t *testing.T) {
 // and Redis waits for it; a Secret named without a value is referenced, not created; without one, no password.
 func TestRedisRequiresThePasswordOfItsSecret(t *testing.T) {
 	const tDep, tSecret = "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret"
+	// Not the stack's "password": the component must use the key it is given.
+	const redisKey = "requirepass"
 	for _, c := range []struct {
 		name            string
 		secret          string
@@ -494,6 +503,9 @@ func TestRedisRequiresThePasswordOfItsSecret(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := fullBackbone(StorageDynamic)
 			a.RedisPasswordSecret, a.RedisPassword = c.secret, c.password
+			if c.secret != "" {
+				a.RedisPasswordKey = redisKey
+			}
 			m := mustRun(t, func(ctx *pulumi.Context) error { _, err := NewBackbone(ctx, "backbone", a); return err })
 			dep := m.MustFind(t, tDep, "backbone-redis")
 			args := dep.Strings("spec.template.spec.containers[0].args")
@@ -505,8 +517,8 @@ func TestRedisRequiresThePasswordOfItsSecret(t *testing.T) {
 				i := slices.Index(args, "--requirepass")
 				env := "spec.template.spec.containers[0].env[0]"
 				if i+1 >= len(args) || args[i+1] != "$(REDIS_PASSWORD)" || dep.String(env+".name") != "REDIS_PASSWORD" ||
-					dep.String(env+".valueFrom.secretKeyRef.name") != c.secret || dep.String(env+".valueFrom.secretKeyRef.key") != RedisPasswordKey {
-					t.Errorf("the password does not come from Secret %s key %s: args %v, env %v", c.secret, RedisPasswordKey, args, dep.Get(env))
+					dep.String(env+".valueFrom.secretKeyRef.name") != c.secret || dep.String(env+".valueFrom.secretKeyRef.key") != redisKey {
+					t.Errorf("the password does not come from Secret %s key %s: args %v, env %v", c.secret, redisKey, args, dep.Get(env))
 				}
 			}
 			sec, made := m.Find(tSecret, "backbone-redis-password")
@@ -515,7 +527,7 @@ func TestRedisRequiresThePasswordOfItsSecret(t *testing.T) {
 			}
 			if made {
 				if sec.MetadataName() != c.secret || sec.Namespace() != dep.Namespace() ||
-					sec.String("stringData."+RedisPasswordKey) != "s3cret-redis-password" || !sec.IsSecret("stringData."+RedisPasswordKey) {
+					sec.String("stringData."+redisKey) != "s3cret-redis-password" || !sec.IsSecret("stringData."+redisKey) {
 					t.Errorf("Secret %s/%s: %v (secret: %v)", sec.Namespace(), sec.MetadataName(), sec.Get("stringData"), sec.IsSecret("stringData"))
 				}
 				if !slices.Contains(dep.DependsOn, sec.URN) {
