@@ -6,20 +6,13 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/digit-iac/digit/internal/stateful"
 )
 
-// StatefulTypes are the resource types whose replacement or deletion loses data: an up whose plan would replace or
-// delete one is refused unless Options.AllowDataLoss is set. Each names what it holds, for the refusal.
-var StatefulTypes = map[string]string{
-	"aws:rds/instance:Instance":                "database",
-	"aws:ebs/volume:Volume":                    "disk",
-	"aws:s3/bucketV2:BucketV2":                 "bucket",
-	"aws:s3/bucket:Bucket":                     "bucket",
-	"aws:kms/key:Key":                          "encryption key",
-	"aws:ecr/repository:Repository":            "image repository",
-	"kubernetes:core/v1:PersistentVolume":      "PersistentVolume",
-	"kubernetes:core/v1:PersistentVolumeClaim": "PersistentVolumeClaim",
-}
+// StatefulTypes are the resource types whose replacement or deletion loses data (stateful.Types): an up whose plan
+// would replace or delete one is refused unless Options.AllowDataLoss is set.
+var StatefulTypes = stateful.Types
 
 // losesData are the plan steps that destroy a resource's data.
 var losesData = map[string]bool{

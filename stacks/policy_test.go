@@ -17,6 +17,7 @@ import (
 
 	"github.com/digit-iac/digit/components/aws/limits"
 	"github.com/digit-iac/digit/internal/mocktest"
+	"github.com/digit-iac/digit/internal/stateful"
 )
 
 // The policy suite: rules over what each committed stack registers under mocks, each named after the control it
@@ -651,6 +652,22 @@ func policyRules() []policyRule {
 			fixture: func(w *world) {
 				setOpt(w, tManagedDisk, "-kafka-0", func(r *mocktest.Resource) { r.RetainOnDelete = false })
 			}},
+		{id: "DIGIT-DATA-3", control: "no silent data loss", title: "every resource a stack protects is one `up` refuses to replace or delete without --allow-data-loss",
+			check: func(w *world) (bool, []string) {
+				var out []string
+				applies := false
+				for _, r := range w.res {
+					if !r.Custom || !r.Protect {
+						continue
+					}
+					applies = true
+					if _, ok := stateful.Types[r.Type]; !ok {
+						out = append(out, r.Name+": "+r.Type+" is protected but not in internal/stateful.Types")
+					}
+				}
+				return applies, out
+			},
+			fixture: func(w *world) { setOpt(w, tVPC, "", func(r *mocktest.Resource) { r.Protect = true }) }},
 		// --- storage ---
 		{id: "CKV_AWS_189", control: "checkov CKV_AWS_3 / CKV_AWS_189", title: "backbone disks are encrypted with a customer managed key",
 			check: awsOnly(func(w *world) (bool, []string) {

@@ -9,6 +9,7 @@ import (
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
+	storagev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/storage/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -57,7 +58,8 @@ type BackboneStorage struct {
 	// provisions). Default: "dynamic".
 	Mode string
 	// StorageClass of the claim templates; in static mode also stamped on the PVs so that only they can bind.
-	// Required.
+	// Required. In static mode the component creates it, with no provisioner (no disk is ever made behind the
+	// program's back) and volume expansion allowed, so that a raised size grows the bound claims in place.
 	StorageClass string
 	// CSIDriver of static volumes, e.g. "ebs.csi.aws.com". Required in static mode.
 	CSIDriver string
@@ -205,6 +207,9 @@ type Backbone struct {
 	StatefulSets map[string]*appsv1.StatefulSet
 	// PersistentVolumes by role, in replica order (static mode only).
 	PersistentVolumes map[string][]*corev1.PersistentVolume
+	// ClaimSizes by role, in replica order: the patch that holds each replica's data claim at the role's
+	// VolumeSizeGB, which is how a raised size reaches claims a StatefulSet's immutable template made.
+	ClaimSizes map[string][]*corev1.PersistentVolumeClaimPatch
 	// Redis is the Redis Deployment; nil when disabled.
 	Redis *appsv1.Deployment
 	// Ready are the StatefulSets and Deployments, for DependsOn of what needs the whole backbone up.
@@ -526,6 +531,8 @@ type backboneBuilder struct {
 	name string
 	comp *Backbone
 	r    *resolvedBackbone
+	// storageClass is the static class (nil in dynamic mode), which a claim's expansion needs.
+	storageClass pulumi.Resource
 }
 
 func (b *backboneBuilder) opts(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
@@ -666,12 +673,19 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 				},
 			}},
 		},
-	}, b.opts(pulumi.DependsOn(pvs))...)
+	}, b.opts(pulumi.DependsOn(pvs),
+		// The claim templates are immutable, so a raised size (or any change there) would replace the StatefulSet
+		// and restart every replica at once, while the claims it made kept their old size. The template only
+		// seeds a new replica's claim; claimSizes below grows every claim in place.
+		pulumi.IgnoreChanges([]string{"spec.volumeClaimTemplates"}))...)
 	if err != nil {
 		return err
 	}
 	b.comp.StatefulSets[p.role] = sts
 	b.comp.Ready = append(b.comp.Ready, sts)
+	if err := b.claimSizes(p, l, sts); err != nil {
+		return err
+	}
 
 	_, err = policyv1.NewPodDisruptionBudget(ctx, b.name+"-"+p.name, &policyv1.PodDisruptionBudgetArgs{
 		Metadata: l.meta(p.name, ns),
@@ -681,6 +695,59 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 		},
 	}, b.opts()...)
 	return err
+}
+
+// staticStorageClass creates the class stamped on static PVs and their claims. The API server grows a claim only if
+// its class exists and allows expansion; the CSI driver's resizer then grows the disk's filesystem.
+func (b *backboneBuilder) staticStorageClass() error {
+	st := b.r.Storage
+	l := appLabels{name: st.StorageClass, instance: b.name, component: "storage"}
+	sc, err := storagev1.NewStorageClass(b.ctx, b.name+"-"+st.StorageClass, &storagev1.StorageClassArgs{
+		Metadata: l.stableMeta(st.StorageClass, ""),
+		// Static PVs are made by the program only; a claim that matched none must stay Pending, not get a disk.
+		Provisioner:          pulumi.String("kubernetes.io/no-provisioner"),
+		AllowVolumeExpansion: pulumi.Bool(true),
+		ReclaimPolicy:        pulumi.String("Retain"),
+		VolumeBindingMode:    pulumi.String("WaitForFirstConsumer"),
+	}, b.opts()...)
+	if err != nil {
+		return err
+	}
+	b.storageClass = sc
+	return nil
+}
+
+// claimSizes holds each replica's data claim (data-<sts>-<i>, made by the StatefulSet controller from the
+// template) at the role's size by server-side apply. Raising VolumeSizeGB then grows the claims in place; the API
+// server refuses a shrink. The patch waits for the StatefulSet (whose rollout wait means every claim exists) and
+// is retained on delete, so scaling down or dropping it never touches a claim.
+func (b *backboneBuilder) claimSizes(p stsPlan, l appLabels, sts *appsv1.StatefulSet) error {
+	deps := []pulumi.Resource{sts}
+	if b.storageClass != nil {
+		deps = append(deps, b.storageClass)
+	}
+	size := pulumi.String(fmt.Sprintf("%dGi", p.spec.VolumeSizeGB))
+	for i := 0; i < p.spec.Replicas; i++ {
+		claim := fmt.Sprintf("%s-%s-%d", dataVolume, p.name, i)
+		patch, err := corev1.NewPersistentVolumeClaimPatch(b.ctx, b.name+"-"+p.spec.Namespace+"-"+claim,
+			&corev1.PersistentVolumeClaimPatchArgs{
+				Metadata: &metav1.ObjectMetaPatchArgs{
+					Name: pulumi.String(claim), Namespace: pulumi.String(p.spec.Namespace), Labels: l.stable(),
+					// The StatefulSet controller wrote the size when it made the claim; the patch takes it over.
+					// No wait: the provider waits for a claim of a WaitForFirstConsumer class to be Pending, which a
+					// bound one never is again, and an expansion ends on the node, after the up.
+					Annotations: pulumi.StringMap{PatchForceAnnotation: pulumi.String("true"), SkipAwaitAnnotation: pulumi.String("true")},
+				},
+				Spec: &corev1.PersistentVolumeClaimSpecPatchArgs{
+					Resources: &corev1.VolumeResourceRequirementsPatchArgs{Requests: pulumi.StringMap{"storage": size}},
+				},
+			}, b.opts(pulumi.DependsOn(deps), pulumi.RetainOnDelete(true))...)
+		if err != nil {
+			return err
+		}
+		b.comp.ClaimSizes[p.role] = append(b.comp.ClaimSizes[p.role], patch)
+	}
+	return nil
 }
 
 // spreadAffinity prefers one replica per zone, then per node. Preferred, not required: a cluster with fewer zones
@@ -715,6 +782,7 @@ func NewBackbone(ctx *pulumi.Context, name string, args *BackboneArgs, opts ...p
 	comp := &Backbone{
 		StatefulSets:      map[string]*appsv1.StatefulSet{},
 		PersistentVolumes: map[string][]*corev1.PersistentVolume{},
+		ClaimSizes:        map[string][]*corev1.PersistentVolumeClaimPatch{},
 	}
 	if a.Kafka.Enabled {
 		comp.KafkaBrokers = fmt.Sprintf("%s.%s:9092", kafkaName, a.Kafka.Namespace)
@@ -738,6 +806,11 @@ func NewBackbone(ctx *pulumi.Context, name string, args *BackboneArgs, opts ...p
 		return nil, err
 	}
 	b := &backboneBuilder{ctx: ctx, name: name, comp: comp, r: r}
+	if r.static && len(a.Storage.Volumes) > 0 {
+		if err := b.staticStorageClass(); err != nil {
+			return nil, err
+		}
+	}
 
 	if a.Zookeeper.Enabled {
 		if err := b.statefulSet(zookeeperPlan(a)); err != nil {

@@ -12,8 +12,10 @@ import (
 )
 
 const (
-	tPV  = "kubernetes:core/v1:PersistentVolume"
-	tSTS = "kubernetes:apps/v1:StatefulSet"
+	tPV           = "kubernetes:core/v1:PersistentVolume"
+	tSTS          = "kubernetes:apps/v1:StatefulSet"
+	tClaimPatch   = "kubernetes:core/v1:PersistentVolumeClaimPatch"
+	tStorageClass = "kubernetes:storage.k8s.io/v1:StorageClass"
 )
 
 var zones = []string{"ap-south-1a", "ap-south-1b", "ap-south-1c"}
@@ -139,6 +141,88 @@ func TestBackboneStatic(t *testing.T) {
 	}
 	if len(bb.Ready) != 7 {
 		t.Errorf("Ready has %d resources, want 4 StatefulSets + 3 Deployments", len(bb.Ready))
+	}
+}
+
+// A raised size must reach the claims in place: the StatefulSet ignores its immutable claim templates (a change
+// there would replace it), and a retained patch per replica holds each claim at the role's size, after the
+// StatefulSet made the claims and, in static mode, after the class that lets the API server expand them.
+func TestBackboneGrowsClaimsInPlace(t *testing.T) {
+	for _, mode := range []string{StorageStatic, StorageDynamic} {
+		t.Run(mode, func(t *testing.T) {
+			a := fullBackbone(mode)
+			a.Kafka.VolumeSizeGB = 40
+			var bb *Backbone
+			m := mustRun(t, func(ctx *pulumi.Context) error {
+				var err error
+				bb, err = NewBackbone(ctx, "backbone", a)
+				return err
+			})
+			classes := m.ByType(tStorageClass)
+			var class mocktest.Resource
+			if mode == StorageStatic {
+				if len(classes) != 1 {
+					t.Fatalf("want one StorageClass in static mode, got %v", names(classes))
+				}
+				class = classes[0]
+				if class.MetadataName() != "gp2-static" || !class.Bool("allowVolumeExpansion") ||
+					class.String("provisioner") != "kubernetes.io/no-provisioner" || class.String("reclaimPolicy") != "Retain" {
+					t.Errorf("static class: want gp2-static, expansion allowed, no provisioner, Retain; got %v", class.Inputs)
+				}
+			} else if len(classes) != 0 {
+				t.Errorf("dynamic mode must use the cluster's class, not create one: %v", names(classes))
+			}
+
+			patches := m.ByType(tClaimPatch)
+			if len(patches) != 12 {
+				t.Fatalf("want 12 claim patches (4 roles x 3 replicas), got %v", names(patches))
+			}
+			for role, name := range map[string]string{RoleKafka: "kafka-v2", RoleZookeeper: "zookeeper-v2",
+				RoleElasticsearchData: "elasticsearch-data-v1", RoleElasticsearchMaster: "elasticsearch-master-v1"} {
+				sts := m.MustFind(t, tSTS, "backbone-"+name)
+				if !slices.Contains(sts.IgnoreChanges, "spec.volumeClaimTemplates") {
+					t.Errorf("%s: ignoreChanges %v lacks spec.volumeClaimTemplates: a size change would replace it", name, sts.IgnoreChanges)
+				}
+				want := sts.String("spec.volumeClaimTemplates[0].spec.resources.requests.storage")
+				if role == RoleKafka && want != "40Gi" {
+					t.Errorf("kafka template size %q, want 40Gi", want)
+				}
+				if len(bb.ClaimSizes[role]) != 3 {
+					t.Errorf("%s: ClaimSizes output has %d entries, want 3", role, len(bb.ClaimSizes[role]))
+				}
+				for i := 0; i < 3; i++ {
+					claim := fmt.Sprintf("data-%s-%d", name, i)
+					var p mocktest.Resource
+					for _, c := range patches {
+						if c.MetadataName() == claim && c.Namespace() == sts.Namespace() {
+							p = c
+						}
+					}
+					if p.Name == "" {
+						t.Errorf("%s: no patch for claim %s/%s", name, sts.Namespace(), claim)
+						continue
+					}
+					if got := p.String("spec.resources.requests.storage"); got != want {
+						t.Errorf("%s: size %q, want the template's %q", claim, got, want)
+					}
+					if !p.RetainOnDelete {
+						t.Errorf("%s: not retained on delete: scaling down would act on the claim", claim)
+					}
+					if p.StringMap("metadata.annotations")[PatchForceAnnotation] != "true" {
+						t.Errorf("%s: without %s the StatefulSet controller's ownership of the size is a conflict", claim, PatchForceAnnotation)
+					}
+					if p.StringMap("metadata.annotations")[SkipAwaitAnnotation] != "true" {
+						t.Errorf("%s: awaited: the provider waits for a bound claim of a WaitForFirstConsumer class to be Pending", claim)
+					}
+					if !slices.Contains(p.DependsOn, sts.URN) {
+						t.Errorf("%s: does not wait for %s, which makes the claim", claim, name)
+					}
+					if mode == StorageStatic && !slices.Contains(p.DependsOn, class.URN) {
+						t.Errorf("%s: does not wait for the class its expansion needs", claim)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -1,0 +1,24 @@
+// Package stateful names the resource types that hold data: replacing or deleting one loses what it holds. The
+// runner refuses a plan that would (unless told to allow data loss), and the policy suite checks that every
+// resource a stack protects is one of them, so a cloud added without its data types fails a test, not a user.
+package stateful
+
+// Types maps each data-holding resource type to what it holds, for the runner's refusal.
+var Types = map[string]string{
+	"aws:rds/instance:Instance":                "database",
+	"aws:ebs/volume:Volume":                    "disk",
+	"aws:s3/bucketV2:BucketV2":                 "bucket",
+	"aws:s3/bucket:Bucket":                     "bucket",
+	"aws:kms/key:Key":                          "encryption key",
+	"aws:ecr/repository:Repository":            "image repository",
+	"kubernetes:core/v1:PersistentVolume":      "PersistentVolume",
+	"kubernetes:core/v1:PersistentVolumeClaim": "PersistentVolumeClaim",
+
+	"azure-native:dbforpostgresql/v20230601preview:Server":   "database server",
+	"azure-native:dbforpostgresql/v20230601preview:Database": "database",
+	"azure-native:compute:Disk":                              "disk",
+	"azure-native:storage:StorageAccount":                    "storage account",
+	"azure-native:storage:BlobContainer":                     "bucket",
+	// Deleting a resource group deletes everything in it.
+	"azure-native:resources:ResourceGroup": "resource group",
+}
