@@ -54,8 +54,9 @@ func onlyKubernetesInState(checkpoint []byte) bool {
 // deployment is what the runner reads of a checkpoint's latest deployment.
 type deployment struct {
 	Resources []struct {
-		URN  string `json:"urn"`
-		Type string `json:"type"`
+		URN    string         `json:"urn"`
+		Type   string         `json:"type"`
+		Inputs map[string]any `json:"inputs"`
 	} `json:"resources"`
 	PendingOperations []pendingOp `json:"pending_operations"`
 }
@@ -113,4 +114,77 @@ func refuseDataLoss(stack string, steps []string) error {
 	return fmt.Errorf("runner: the plan for stack %s would destroy data; nothing was changed:\n  %s\n"+
 		"If that is intended (the data is backed up or disposable), run again with --allow-data-loss "+
 		"(Options.AllowDataLoss).", stack, strings.Join(steps, "\n  "))
+}
+
+// shrinks lists the plan's updates that lower a stateful.Sizes size below the checkpoint's, as
+// "<urn>: <path> 50 -> 40". The plan's input diff holds the new value of each changed top-level input. Up checks the
+// plans the guard sees: those of a stack whose state holds a stateful resource (every cloud stack), or given as
+// Options.PlanFile.
+func shrinks(planFile string, checkpoint []byte) ([]string, error) {
+	d, err := parseCheckpoint(checkpoint)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(planFile)
+	if err != nil {
+		return nil, fmt.Errorf("runner: reading the plan: %w", err)
+	}
+	var plan struct {
+		ResourcePlans map[string]struct {
+			Goal *struct {
+				InputDiff struct {
+					Updates map[string]any `json:"updates"`
+				} `json:"inputDiff"`
+			} `json:"goal"`
+		} `json:"resourcePlans"`
+	}
+	if err := json.Unmarshal(b, &plan); err != nil {
+		return nil, fmt.Errorf("runner: parsing the plan %s: %w", planFile, err)
+	}
+	var out []string
+	for _, r := range d.Resources {
+		path, ok := stateful.Sizes[r.Type]
+		if !ok {
+			continue
+		}
+		rp, ok := plan.ResourcePlans[r.URN]
+		if !ok || rp.Goal == nil {
+			continue
+		}
+		top, rest, _ := strings.Cut(path, ".")
+		newTop, changed := rp.Goal.InputDiff.Updates[top]
+		if !changed {
+			continue
+		}
+		oldSize, okOld := numberAt(r.Inputs[top], rest)
+		newSize, okNew := numberAt(newTop, rest)
+		if okOld && okNew && newSize < oldSize {
+			out = append(out, fmt.Sprintf("%s: %s %g -> %g", r.URN, path, oldSize, newSize))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// numberAt is the number at the dotted path below v ("" for v itself).
+func numberAt(v any, path string) (float64, bool) {
+	for _, k := range strings.Split(path, ".") {
+		if k == "" {
+			break
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return 0, false
+		}
+		v = m[k]
+	}
+	n, ok := v.(float64)
+	return n, ok
+}
+
+// refuseShrink is the error for a plan that would lower a size.
+func refuseShrink(stack string, steps []string) error {
+	return fmt.Errorf("runner: the plan for stack %s lowers the size of a disk or database, which the cloud refuses "+
+		"(sizes only grow); nothing was changed:\n  %s\nSet the size (digit:volumes sizeGb, digit:database storageGb) "+
+		"back to at least its current value.", stack, strings.Join(steps, "\n  "))
 }

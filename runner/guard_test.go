@@ -3,6 +3,7 @@ package runner
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,6 +94,55 @@ func TestOnlyKubernetesInState(t *testing.T) {
 	} {
 		if got := onlyKubernetesInState([]byte(body)); got != want {
 			t.Errorf("onlyKubernetesInState(%s) = %v; want %v", body, got, want)
+		}
+	}
+}
+
+func TestShrinksListsLoweredDiskAndDatabaseSizesOnly(t *testing.T) {
+	const s = "urn:pulumi:prod::digit::"
+	kafka0 := s + "digit:aws:Volumes$aws:ebs/volume:Volume::kafka-0"
+	kafka1 := s + "digit:aws:Volumes$aws:ebs/volume:Volume::kafka-1"
+	zk0 := s + "digit:aws:Volumes$aws:ebs/volume:Volume::zookeeper-0"
+	disk := s + "digit:azure:Disks$azure-native:compute:Disk::es-data-0"
+	pg := s + "digit:azure:Database$azure-native:dbforpostgresql/v20230601preview:Server::db"
+	rds := s + "digit:aws:Database$aws:rds/instance:Instance::db"
+	checkpoint := `{"checkpoint":{"latest":{"resources":[
+	  {"urn":"` + kafka0 + `","type":"aws:ebs/volume:Volume","inputs":{"size":50,"type":"gp3"}},
+	  {"urn":"` + kafka1 + `","type":"aws:ebs/volume:Volume","inputs":{"size":50}},
+	  {"urn":"` + zk0 + `","type":"aws:ebs/volume:Volume","inputs":{"size":2}},
+	  {"urn":"` + disk + `","type":"azure-native:compute:Disk","inputs":{"diskSizeGB":25}},
+	  {"urn":"` + pg + `","type":"azure-native:dbforpostgresql/v20230601preview:Server","inputs":{"storage":{"storageSizeGB":128,"autoGrow":"Disabled"}}},
+	  {"urn":"` + rds + `","type":"aws:rds/instance:Instance","inputs":{"allocatedStorage":100}}
+	]}}}`
+	plan := filepath.Join(t.TempDir(), "plan.json")
+	body := `{"resourcePlans": {
+	  "` + kafka0 + `": {"goal": {"inputDiff": {"updates": {"size": 40}}}, "steps": ["update"]},
+	  "` + kafka1 + `": {"goal": {"inputDiff": {"updates": {"size": 60}}}, "steps": ["update"]},
+	  "` + zk0 + `": {"goal": {"inputDiff": {"updates": {"type": "gp2"}}}, "steps": ["update"]},
+	  "` + disk + `": {"goal": {"inputDiff": {"updates": {"diskSizeGB": 4}}}, "steps": ["update"]},
+	  "` + pg + `": {"goal": {"inputDiff": {"updates": {"storage": {"storageSizeGB": 64, "autoGrow": "Disabled"}}}}, "steps": ["update"]},
+	  "` + rds + `": {"goal": {"inputDiff": {"updates": {"allocatedStorage": 20}}}, "steps": ["update"]}
+	}}`
+	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := shrinks(plan, []byte(checkpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		kafka0 + ": size 50 -> 40",
+		disk + ": diskSizeGB 25 -> 4",
+		pg + ": storage.storageSizeGB 128 -> 64",
+	}
+	slices.Sort(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("shrinks =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	err = refuseShrink("prod", got)
+	for _, w := range []string{"stack prod", "kafka-0", "50 -> 40", "nothing was changed", "digit:volumes sizeGb"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("the refusal %q does not mention %q", err, w)
 		}
 	}
 }

@@ -149,17 +149,19 @@ func Up(ctx context.Context, o Options) (_ *Result, err error) {
 	return res, nil
 }
 
-// guardedPlan returns the plan Up applies ("" for none) once it is known to destroy no data: Options.PlanFile as
+// guardedPlan returns the plan Up applies ("" for none) once it is known to destroy no data and to lower no disk or
+// database size (which the cloud would refuse halfway through): Options.PlanFile as
 // given, or, when the state holds a stateful resource, a plan of its own from a preview. A stack without any
 // stateful resource cannot lose one, so it skips that preview.
 func (s *session) guardedPlan(ctx context.Context) (string, error) {
 	plan := s.opts.PlanFile
+	var cp []byte
 	if plan == "" {
 		if s.opts.AllowDataLoss {
 			return "", nil
 		}
-		cp, err := s.readCheckpoint()
-		if err != nil {
+		var err error
+		if cp, err = s.readCheckpoint(); err != nil {
 			return "", err
 		}
 		stateful, err := statefulInState(cp)
@@ -187,6 +189,19 @@ func (s *session) guardedPlan(ctx context.Context) (string, error) {
 		}
 		if len(loss) > 0 {
 			return "", refuseDataLoss(s.opts.Stack, loss)
+		}
+		if cp == nil {
+			var err error
+			if cp, err = s.readCheckpoint(); err != nil {
+				return "", err
+			}
+		}
+		shrunk, err := shrinks(plan, cp)
+		if err != nil {
+			return "", err
+		}
+		if len(shrunk) > 0 {
+			return "", refuseShrink(s.opts.Stack, shrunk)
 		}
 	}
 	return plan, nil

@@ -1461,3 +1461,26 @@ func decodeSpec(t *testing.T, b []byte) corev1.PodSpec {
 }
 
 func minSupportedMinor() int { return limits.MinKubernetesMinor }
+
+// The up guard refuses a plan that lowers a size at the paths of stateful.Sizes: each path must lead to a size in
+// what the committed stacks register, or a renamed input would silently turn the check off.
+func TestEverySizeTheGuardWatchesIsRegistered(t *testing.T) {
+	seen := map[string]int{}
+	for _, stack := range policyStacks {
+		for _, r := range renderStack(t, stack).rec.All() {
+			path, ok := stateful.Sizes[r.Type]
+			if !ok {
+				continue
+			}
+			seen[r.Type]++
+			if v, ok := r.Get(path).(float64); !ok || v <= 0 {
+				t.Errorf("%s %s: no size at %s (got %T %v)", stack, r.Name, path, r.Get(path), r.Get(path))
+			}
+		}
+	}
+	for typ := range stateful.Sizes {
+		if seen[typ] == 0 {
+			t.Errorf("no committed stack registers %s: its size path is unchecked", typ)
+		}
+	}
+}

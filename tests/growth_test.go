@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -20,7 +21,8 @@ import (
 // static-mode ZooKeeper (a pre-bound PV, as on AWS and Azure) is deployed at 1 GiB and then at 2 GiB. The second up
 // replaces nothing (the StatefulSet keeps its UID), the PV's capacity and the claim's request are 2Gi, and the
 // apiserver admitted the expansion (it refuses one whose class does not exist or does not allow it). Growing the
-// filesystem is the CSI driver's resizer's work, which the simulated nodes do not run.
+// filesystem is the CSI driver's resizer's work, which the simulated nodes do not run. Lowering the size again is
+// refused before anything changes.
 func TestRaisedSizeGrowsTheClaimInPlace(t *testing.T) {
 	requireControlPlane(t)
 	t.Parallel()
@@ -109,5 +111,23 @@ func TestRaisedSizeGrowsTheClaimInPlace(t *testing.T) {
 	}
 	if got := pv.Spec.Capacity.Storage().String(); got != "2Gi" {
 		t.Errorf("PV capacity %s after the raise, want 2Gi", got)
+	}
+
+	// Lowering it back is refused before anything changes: the API server rejects the claim in the preview's
+	// dry run (the guard's preview, as the state holds the PV).
+	opts.Config = map[string]string{"digit:sizeGb": "1"}
+	_, err = runner.Up(ctx, opts)
+	if err == nil || !strings.Contains(err.Error(), "preview before up failed") {
+		t.Fatalf("expected the lowered size refused in the preview; got %v", err)
+	}
+	if p := progress.String(); !strings.Contains(p, `PersistentVolumeClaim "data-zookeeper-v2-0" is invalid: spec.resources.requests.storage: Forbidden`) {
+		t.Errorf("expected the preview to show the API server refusing the lowered claim:\n%s", p)
+	}
+	pv, err = kube.CoreV1().PersistentVolumes().Get(ctx, ns+"-data-zookeeper-v2-0", k8smeta.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading the PV after the refused up: %v", err)
+	}
+	if got := pv.Spec.Capacity.Storage().String(); got != "2Gi" {
+		t.Errorf("PV capacity %s after the refused up, want it unchanged at 2Gi", got)
 	}
 }

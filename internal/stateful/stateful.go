@@ -22,3 +22,12 @@ var Types = map[string]string{
 	// Deleting a resource group deletes everything in it.
 	"azure-native:resources:ResourceGroup": "resource group",
 }
+
+// Sizes are the inputs that hold a size in GiB the cloud raises in place but never lowers, by type, as a dotted
+// path. A plan that lowers one is refused before anything changes, instead of by the cloud halfway through an up.
+// (A lowered claim needs no entry: the API server refuses it in the preview's dry run.)
+var Sizes = map[string]string{
+	"aws:ebs/volume:Volume":                                "size",
+	"azure-native:compute:Disk":                            "diskSizeGB",
+	"azure-native:dbforpostgresql/v20230601preview:Server": "storage.storageSizeGB",
+}
