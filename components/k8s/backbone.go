@@ -552,7 +552,7 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 	var pvs []pulumi.Resource
 	if b.r.static {
 		for i, v := range a.Storage.Volumes[p.role] {
-			claim := fmt.Sprintf("%s-%s-%d", dataVolume, p.name, i)
+			claim := claimName(p.name, i)
 			pvName := fmt.Sprintf("%s-%s", ns, claim)
 			pv, err := corev1.NewPersistentVolume(ctx, b.name+"-"+pvName, &corev1.PersistentVolumeArgs{
 				Metadata: l.meta(pvName, ""),
@@ -697,6 +697,9 @@ func (b *backboneBuilder) statefulSet(p stsPlan) error {
 	return err
 }
 
+// claimName is the claim the StatefulSet controller makes for replica i from the "data" template.
+func claimName(sts string, i int) string { return fmt.Sprintf("%s-%s-%d", dataVolume, sts, i) }
+
 // staticStorageClass creates the class stamped on static PVs and their claims. The API server grows a claim only if
 // its class exists and allows expansion; the CSI driver's resizer then grows the disk's filesystem.
 func (b *backboneBuilder) staticStorageClass() error {
@@ -728,7 +731,7 @@ func (b *backboneBuilder) claimSizes(p stsPlan, l appLabels, sts *appsv1.Statefu
 	}
 	size := pulumi.String(fmt.Sprintf("%dGi", p.spec.VolumeSizeGB))
 	for i := 0; i < p.spec.Replicas; i++ {
-		claim := fmt.Sprintf("%s-%s-%d", dataVolume, p.name, i)
+		claim := claimName(p.name, i)
 		patch, err := corev1.NewPersistentVolumeClaimPatch(b.ctx, b.name+"-"+p.spec.Namespace+"-"+claim,
 			&corev1.PersistentVolumeClaimPatchArgs{
 				Metadata: &metav1.ObjectMetaPatchArgs{
