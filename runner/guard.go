@@ -77,21 +77,34 @@ func parseCheckpoint(checkpoint []byte) (*deployment, error) {
 	return f.Checkpoint.Latest, nil
 }
 
-// dataLoss lists the plan's steps that replace or delete a stateful resource, as "replace database
-// urn:pulumi:...".
-func dataLoss(planFile string) ([]string, error) {
+// savedPlan is what the guard reads of a plan file: each resource's steps and the new values of its changed inputs.
+type savedPlan struct {
+	ResourcePlans map[string]struct {
+		Steps []string `json:"steps"`
+		Goal  *struct {
+			InputDiff struct {
+				Updates map[string]any `json:"updates"`
+			} `json:"inputDiff"`
+		} `json:"goal"`
+	} `json:"resourcePlans"`
+}
+
+// readPlan reads the plan file the guard checks.
+func readPlan(planFile string) (*savedPlan, error) {
 	b, err := os.ReadFile(planFile)
 	if err != nil {
 		return nil, fmt.Errorf("runner: reading the plan: %w", err)
 	}
-	var plan struct {
-		ResourcePlans map[string]struct {
-			Steps []string `json:"steps"`
-		} `json:"resourcePlans"`
-	}
+	var plan savedPlan
 	if err := json.Unmarshal(b, &plan); err != nil {
 		return nil, fmt.Errorf("runner: parsing the plan %s: %w", planFile, err)
 	}
+	return &plan, nil
+}
+
+// dataLoss lists the plan's steps that replace or delete a stateful resource, as "replace database
+// urn:pulumi:...".
+func dataLoss(plan *savedPlan) []string {
 	var out []string
 	for urn, rp := range plan.ResourcePlans {
 		what, stateful := StatefulTypes[urnType(urn)]
@@ -106,7 +119,7 @@ func dataLoss(planFile string) ([]string, error) {
 		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
 }
 
 // refuseDataLoss is the guard's error.
@@ -120,26 +133,10 @@ func refuseDataLoss(stack string, steps []string) error {
 // "<urn>: <path> 50 -> 40". The plan's input diff holds the new value of each changed top-level input. Up checks the
 // plans the guard sees: those of a stack whose state holds a stateful resource (every cloud stack), or given as
 // Options.PlanFile.
-func shrinks(planFile string, checkpoint []byte) ([]string, error) {
+func shrinks(plan *savedPlan, checkpoint []byte) ([]string, error) {
 	d, err := parseCheckpoint(checkpoint)
 	if err != nil || d == nil {
 		return nil, err
-	}
-	b, err := os.ReadFile(planFile)
-	if err != nil {
-		return nil, fmt.Errorf("runner: reading the plan: %w", err)
-	}
-	var plan struct {
-		ResourcePlans map[string]struct {
-			Goal *struct {
-				InputDiff struct {
-					Updates map[string]any `json:"updates"`
-				} `json:"inputDiff"`
-			} `json:"goal"`
-		} `json:"resourcePlans"`
-	}
-	if err := json.Unmarshal(b, &plan); err != nil {
-		return nil, fmt.Errorf("runner: parsing the plan %s: %w", planFile, err)
 	}
 	var out []string
 	for _, r := range d.Resources {

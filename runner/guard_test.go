@@ -22,10 +22,11 @@ func TestDataLossListsReplacedAndDeletedStatefulResourcesOnly(t *testing.T) {
 	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := dataLoss(plan)
+	saved, err := readPlan(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := dataLoss(saved)
 	want := []string{
 		"create-replacement database " + s + "digit:aws:Database$aws:rds/instance:Instance::db",
 		"delete disk " + s + "digit:aws:Volumes$aws:ebs/volume:Volume::kafka-0",
@@ -126,7 +127,11 @@ func TestShrinksListsLoweredDiskAndDatabaseSizesOnly(t *testing.T) {
 	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := shrinks(plan, []byte(checkpoint))
+	saved, err := readPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := shrinks(saved, []byte(checkpoint))
 	if err != nil {
 		t.Fatal(err)
 	}

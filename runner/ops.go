@@ -183,20 +183,19 @@ func (s *session) guardedPlan(ctx context.Context) (string, error) {
 		}
 	}
 	if !s.opts.AllowDataLoss {
-		loss, err := dataLoss(plan)
+		saved, err := readPlan(plan)
 		if err != nil {
 			return "", err
 		}
-		if len(loss) > 0 {
+		if loss := dataLoss(saved); len(loss) > 0 {
 			return "", refuseDataLoss(s.opts.Stack, loss)
 		}
 		if cp == nil {
-			var err error
 			if cp, err = s.readCheckpoint(); err != nil {
 				return "", err
 			}
 		}
-		shrunk, err := shrinks(plan, cp)
+		shrunk, err := shrinks(saved, cp)
 		if err != nil {
 			return "", err
 		}
