@@ -8,8 +8,21 @@ import (
 	"testing"
 )
 
-func TestDataLossListsReplacedAndDeletedStatefulResourcesOnly(t *testing.T) {
+// savePlan writes a plan file of body and reads it back the way Up does.
+func savePlan(t *testing.T, body string) *savedPlan {
+	t.Helper()
 	plan := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := readPlan(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return saved
+}
+
+func TestDataLossListsReplacedAndDeletedStatefulResourcesOnly(t *testing.T) {
 	const s = "urn:pulumi:prod::digit::"
 	body := `{"resourcePlans": {
 	  "` + s + `digit:aws:Database$aws:rds/instance:Instance::db": {"steps": ["create-replacement", "replace", "delete-replaced"]},
@@ -19,13 +32,7 @@ func TestDataLossListsReplacedAndDeletedStatefulResourcesOnly(t *testing.T) {
 	  "` + s + `kubernetes:apps/v1:Deployment::egov-user": {"steps": ["replace"]},
 	  "` + s + `aws:kms/key:Key::data": {"steps": ["create"]}
 	}}`
-	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	saved, err := readPlan(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
+	saved := savePlan(t, body)
 	got := dataLoss(saved)
 	want := []string{
 		"create-replacement database " + s + "digit:aws:Database$aws:rds/instance:Instance::db",
@@ -115,7 +122,6 @@ func TestShrinksListsLoweredDiskAndDatabaseSizesOnly(t *testing.T) {
 	  {"urn":"` + pg + `","type":"azure-native:dbforpostgresql/v20230601preview:Server","inputs":{"storage":{"storageSizeGB":128,"autoGrow":"Disabled"}}},
 	  {"urn":"` + rds + `","type":"aws:rds/instance:Instance","inputs":{"allocatedStorage":100}}
 	]}}}`
-	plan := filepath.Join(t.TempDir(), "plan.json")
 	body := `{"resourcePlans": {
 	  "` + kafka0 + `": {"goal": {"inputDiff": {"updates": {"size": 40}}}, "steps": ["update"]},
 	  "` + kafka1 + `": {"goal": {"inputDiff": {"updates": {"size": 60}}}, "steps": ["update"]},
@@ -124,13 +130,7 @@ func TestShrinksListsLoweredDiskAndDatabaseSizesOnly(t *testing.T) {
 	  "` + pg + `": {"goal": {"inputDiff": {"updates": {"storage": {"storageSizeGB": 64, "autoGrow": "Disabled"}}}}, "steps": ["update"]},
 	  "` + rds + `": {"goal": {"inputDiff": {"updates": {"allocatedStorage": 20}}}, "steps": ["update"]}
 	}}`
-	if err := os.WriteFile(plan, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	saved, err := readPlan(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
+	saved := savePlan(t, body)
 	got, err := shrinks(saved, []byte(checkpoint))
 	if err != nil {
 		t.Fatal(err)
