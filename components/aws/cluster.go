@@ -58,8 +58,8 @@ type ClusterArgs struct {
 	// EbsKmsKeyArns are the KMS keys the EBS CSI driver may use for encrypted volumes. Default (empty): any key,
 	// but only through EC2 (kms:ViaService), which covers the keys of Volumes and of StorageClasses.
 	EbsKmsKeyArns pulumi.StringArrayInput
-	// Protect protects the Secrets encryption key from deletion by Pulumi: without it the cluster cannot decrypt
-	// its Secrets. Default false.
+	// Protect protects the Secrets encryption key from deletion by Pulumi (without it the cluster cannot decrypt
+	// its Secrets) and the control-plane logs' key (without it the logs kept cannot be read). Default false.
 	Protect bool
 	// Tags are added to every AWS resource of the cluster. Default none.
 	Tags map[string]string
@@ -236,10 +236,17 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if len(args.PublicAccessCidrs) > 0 {
 		publicCidrs = pulumi.ToStringArray(args.PublicAccessCidrs)
 	}
-	// EKS creates this group itself, never expiring, unless it exists first; the cluster waits for it.
+	// EKS creates this group itself, never expiring and unencrypted, unless it exists first; the cluster waits for it.
+	logGroupName := "/aws/eks/" + args.Name + "/cluster"
+	logKey, err := newLogsKey(ctx, name+"-control-plane-logs", "EKS control-plane logs of "+args.Name, logGroupName,
+		tags, parent, stateful(args.Protect, false)...)
+	if err != nil {
+		return nil, err
+	}
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/eks/" + args.Name + "/cluster"),
+		Name:            pulumi.String(logGroupName),
 		RetentionInDays: pulumi.Int(limits.ControlPlaneLogRetentionDays),
+		KmsKeyId:        logKey.Arn,
 		Tags:            tags,
 	}, parent)
 	if err != nil {

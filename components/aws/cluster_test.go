@@ -43,7 +43,7 @@ func runCluster(t *testing.T, args ClusterArgs) (*awstest.Mocks, *Cluster) {
 func TestClusterControlPlane(t *testing.T) {
 	m, c := runCluster(t, clusterArgs())
 	eks := only(t, m, "eks:index:Cluster")
-	key := only(t, m, "aws:kms/key:Key")
+	key := m.MustFind(t, "aws:kms/key:Key", "eks-secrets")
 
 	if !eks.Bool("skipDefaultNodeGroup") {
 		t.Error("the default node group uses launch configurations, which new accounts cannot create")
@@ -69,6 +69,7 @@ func TestClusterControlPlane(t *testing.T) {
 	if lg.String("name") != "/aws/eks/digit/cluster" || lg.Int("retentionInDays") != limits.ControlPlaneLogRetentionDays {
 		t.Errorf("control plane log group %q kept %d days", lg.String("name"), lg.Int("retentionInDays"))
 	}
+	assertLogsKey(t, m.MustFind(t, "aws:kms/key:Key", "eks-control-plane-logs"), lg)
 	if !slices.Contains(eks.DependsOn, lg.URN) {
 		t.Error("the cluster does not wait for its log group: EKS would create its own, never expiring")
 	}

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	awssdk "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -106,12 +107,58 @@ func managedPolicy(path string) string {
 // newKey creates a customer managed KMS key with yearly rotation. The default key policy (account root) applies,
 // so IAM policies decide who may use it.
 func newKey(ctx *pulumi.Context, name, description string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
-	return kms.NewKey(ctx, name, &kms.KeyArgs{
+	return kms.NewKey(ctx, name, keyArgs(description, tags), opts...)
+}
+
+func keyArgs(description string, tags pulumi.StringMap) *kms.KeyArgs {
+	return &kms.KeyArgs{
 		Description:          pulumi.String(description),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(30),
 		Tags:                 tags,
-	}, opts...)
+	}
+}
+
+// newLogsKey is a key like newKey's that CloudWatch Logs may also use, for the log groups of this account and region
+// whose names match logGroups (IAM's ArnLike: * matches any run of characters). Logs encrypts as its own service
+// principal, which IAM policies cannot grant: without this statement in the key policy, creating the log group
+// fails ("The specified KMS key does not exist or is not allowed to be used"). parent also parents the look-ups, so
+// they use the component's provider.
+func newLogsKey(ctx *pulumi.Context, name, description, logGroups string, tags pulumi.StringMap,
+	parent pulumi.ResourceOrInvokeOption, opts ...pulumi.ResourceOption,
+) (*kms.Key, error) {
+	account := awssdk.GetCallerIdentityOutput(ctx, awssdk.GetCallerIdentityOutputArgs{}, parent).AccountId()
+	region := awssdk.GetRegionOutput(ctx, awssdk.GetRegionOutputArgs{}, parent).Name()
+	args := keyArgs(description, tags)
+	args.Policy = pulumi.All(account, region).ApplyT(func(v []any) string {
+		return logsKeyPolicy(v[0].(string), v[1].(string), logGroups)
+	}).(pulumi.StringOutput)
+	return kms.NewKey(ctx, name, args, append([]pulumi.ResourceOption{parent}, opts...)...)
+}
+
+// logsKeyPolicy keeps the default statement (the account root may do everything, so IAM policies decide for
+// everyone else, and KMS's lockout check passes) and lets CloudWatch Logs in region use the key only for the
+// matching log groups: the encryption context names the log group.
+func logsKeyPolicy(account, region, logGroups string) string {
+	return mustJSON(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{
+			map[string]any{
+				"Sid": "AccountAdministers", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+				"Principal": map[string]any{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", partition, account)},
+			},
+			map[string]any{
+				"Sid": "CloudWatchLogsEncrypts", "Effect": "Allow", "Resource": "*",
+				"Principal": map[string]any{"Service": "logs." + region + ".amazonaws.com"},
+				"Action": []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+					"kms:Describe*"},
+				"Condition": map[string]any{"ArnLike": map[string]any{
+					"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partition,
+						region, account, logGroups),
+				}},
+			},
+		},
+	})
 }
 
 // stateful returns the options of a child holding data: protected when protect, and for disks also retained on

@@ -1,6 +1,8 @@
 package aws
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,4 +83,61 @@ func toStrings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// assertLogsKey checks that group is encrypted with key, and that key's policy is one AWS accepts for it: KMS
+// refuses a policy that locks the account out, and CloudWatch Logs refuses a key its service principal may not use
+// for that group. It must not let Logs use the key for any other group.
+func assertLogsKey(t *testing.T, key, group awstest.Resource) {
+	t.Helper()
+	if got, want := group.String("kmsKeyId"), key.Outputs["arn"].StringValue(); got != want {
+		t.Errorf("log group %s is encrypted with %q, want its key %s", group.Name, got, want)
+	}
+	if !key.Bool("enableKeyRotation") {
+		t.Errorf("key %s does not rotate", key.Name)
+	}
+	groupArn := group.Outputs["arn"].StringValue()
+	otherArn := "arn:aws:logs:" + awstest.Region + ":" + awstest.AccountID + ":log-group:/aws/lambda/other"
+	var root, logs bool
+	for _, s := range key.JSON(t, "policy").(map[string]any)["Statement"].([]any) {
+		st := s.(map[string]any)
+		principal, _ := st["Principal"].(map[string]any)
+		switch {
+		case st["Effect"] != "Allow":
+		case principal["AWS"] == "arn:aws:iam::"+awstest.AccountID+":root" && st["Action"] == "kms:*":
+			root = true
+		case principal["Service"] == "logs."+awstest.Region+".amazonaws.com":
+			actions := toStrings(st["Action"])
+			for _, a := range []string{"kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*", "kms:Describe*"} {
+				if !slices.Contains(actions, a) {
+					t.Errorf("key %s does not let CloudWatch Logs %s: %v", key.Name, a, actions)
+				}
+			}
+			cond, _ := st["Condition"].(map[string]any)["ArnLike"].(map[string]any)
+			pattern, _ := cond["kms:EncryptionContext:aws:logs:arn"].(string)
+			if !arnLike(pattern, groupArn) {
+				t.Errorf("key %s lets CloudWatch Logs encrypt %q, not its log group %s", key.Name, pattern, groupArn)
+			}
+			if arnLike(pattern, otherArn) {
+				t.Errorf("key %s lets CloudWatch Logs encrypt any log group: %q", key.Name, pattern)
+			}
+			logs = true
+		}
+	}
+	if !root {
+		t.Errorf("key %s's policy does not keep the account root statement: KMS refuses a policy that locks it out", key.Name)
+	}
+	if !logs {
+		t.Errorf("key %s's policy does not let CloudWatch Logs in %s use it: creating the log group fails", key.Name,
+			awstest.Region)
+	}
+}
+
+// arnLike is IAM's ArnLike for one pattern: * matches any run of characters, ? any one.
+func arnLike(pattern, arn string) bool {
+	if pattern == "" {
+		return false
+	}
+	re := strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern))
+	return regexp.MustCompile("^" + re + "$").MatchString(arn)
 }

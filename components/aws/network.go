@@ -45,6 +45,9 @@ type NetworkArgs struct {
 	Endpoints bool
 	// Region of the VPC, for the endpoints' service names. Required with Endpoints.
 	Region string
+	// Protect protects the flow logs' KMS key from deletion by Pulumi: without it the logs kept cannot be read.
+	// Default false.
+	Protect bool
 }
 
 // VpcEndpointServices are the interface endpoints Endpoints creates: ECR's API and registry, STS (IRSA) and
@@ -252,7 +255,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args NetworkArgs, opts ...pulu
 		privateIDs = append(privateIDs, priv.ID())
 	}
 
-	if err := newFlowLogs(ctx, name, vpc, args.FlowLogRetentionDays, tags, parent); err != nil {
+	if err := newFlowLogs(ctx, name, vpc, args.FlowLogRetentionDays, args.Protect, tags, parent); err != nil {
 		return nil, err
 	}
 	// AWS gives every VPC a default security group that lets its members talk to each other and out. Nothing here
@@ -320,12 +323,19 @@ func newEndpoints(ctx *pulumi.Context, name string, args NetworkArgs, vpc *ec2.V
 
 // newFlowLogs sends the VPC's flow logs (accepted and rejected) to a CloudWatch log group, through a role only the
 // flow-logs service can assume and that may only write to that group.
-func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retention int,
-	tags func(map[string]string) pulumi.StringMap, parent pulumi.ResourceOption,
+func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retention int, protect bool,
+	tags func(map[string]string) pulumi.StringMap, parent pulumi.ResourceOrInvokeOption,
 ) error {
+	prefix := "/digit/vpc-flow-logs/" + name + "-"
+	key, err := newLogsKey(ctx, name+"-flow-logs", "VPC flow logs of "+name, prefix+"*", tags(nil), parent,
+		stateful(protect, false)...)
+	if err != nil {
+		return err
+	}
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
-		NamePrefix:      pulumi.String("/digit/vpc-flow-logs/" + name + "-"),
+		NamePrefix:      pulumi.String(prefix),
 		RetentionInDays: pulumi.Int(retention),
+		KmsKeyId:        key.Arn,
 		Tags:            tags(nil),
 	}, parent)
 	if err != nil {

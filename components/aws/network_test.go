@@ -230,6 +230,7 @@ func TestNetworkFlowLogs(t *testing.T) {
 	if got := group.String("namePrefix"); got != "/digit/vpc-flow-logs/digit-" {
 		t.Errorf("log group prefix %q", got)
 	}
+	assertLogsKey(t, m.MustFind(t, "aws:kms/key:Key", "digit-flow-logs"), group)
 	if group.Int("retentionInDays") != 90 {
 		t.Errorf("retention %d, want 90", group.Int("retentionInDays"))
 	}

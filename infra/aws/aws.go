@@ -39,6 +39,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		NatMode:     string(a.NatMode),
 		Endpoints:   a.VpcEndpoints,
 		Region:      a.Region,
+		Protect:     cfg.Protect,
 		ClusterName: name,
 		Tags:        tags,
 	})

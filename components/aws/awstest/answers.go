@@ -13,8 +13,8 @@ import (
 // Kubeconfig is the kubeconfig JSON the mocked eks:index:Cluster answers with.
 const Kubeconfig = `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"mock","cluster":{"server":"https://mock.eks.amazonaws.com"}}]}`
 
-// defaultOutputs is what every custom resource answers besides its inputs: an id, a name (its name input, else
-// PhysicalName) and an arn, plus the type-specific outputs the components read:
+// defaultOutputs is what every custom resource answers besides its inputs: an id, a name (its name input, else its
+// namePrefix input and a suffix, else PhysicalName) and an arn, plus the type-specific outputs the components read:
 //
 //   - aws:ec2/securityGroup:SecurityGroup, aws:ec2/subnet:Subnet, aws:ec2/vpc:Vpc...: id only
 //   - aws:iam/role:Role: arn arn:aws:iam::<account>:role/<name>, name
@@ -40,6 +40,9 @@ func defaultOutputs(args pulumi.MockResourceArgs, id string) resource.PropertyMa
 	name := PhysicalName(args.TypeToken, args.Name)
 	if v := args.Inputs["name"]; v.IsString() && v.StringValue() != "" {
 		name = v.StringValue()
+	} else if v := args.Inputs["namePrefix"]; v.IsString() && v.StringValue() != "" {
+		// The provider appends a unique suffix to the prefix.
+		name = v.StringValue() + strings.TrimPrefix(PhysicalName(args.TypeToken, ""), "-")
 	}
 	// Auto-named resources (subnet groups, parameter groups, roles...) report their physical name.
 	out["name"] = resource.NewProperty(name)
