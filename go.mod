@@ -10,8 +10,10 @@ require (
 	github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2 v2.82.0
 	github.com/pulumi/pulumi-azure-native-sdk/dbforpostgresql/v2 v2.28.0
+	github.com/pulumi/pulumi-azure-native-sdk/insights/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2 v2.81.0
 	github.com/pulumi/pulumi-azure-native-sdk/network/v2 v2.92.0
+	github.com/pulumi/pulumi-azure-native-sdk/operationalinsights/v2 v2.90.0
 	github.com/pulumi/pulumi-azure-native-sdk/resources/v2 v2.92.0
 	github.com/pulumi/pulumi-azure-native-sdk/storage/v2 v2.92.0
 	github.com/pulumi/pulumi-eks/sdk/v2 v2.8.1

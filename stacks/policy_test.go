@@ -103,6 +103,7 @@ func azureOnly(check func(w *world) (bool, []string)) func(w *world) (bool, []st
 // Azure type tokens the rules read.
 const (
 	tAKS         = "azure-native:containerservice:ManagedCluster"
+	tDiagnostic  = "azure-native:insights:DiagnosticSetting"
 	tACR         = "azure-native:containerregistry:Registry"
 	tFlexible    = "azure-native:dbforpostgresql/v20230601preview:Server"
 	tStorageAcct = "azure-native:storage:StorageAccount"
@@ -587,8 +588,24 @@ func policyRules() []policyRule {
 			fixture: func(w *world) { setIn(w, tAKS, "", "agentPoolProfiles[1].maxPods", 30) }},
 		{id: "CKV_AZURE_4", control: "checkov CKV_AZURE_4 / CIS AKS 2.1.1", title: "control-plane and container logs go to Azure Monitor",
 			check: azureOnly(func(w *world) (bool, []string) {
-				return each(w, tAKS, func(r mocktest.Resource) string { return notTrue(r, "addonProfiles.omsagent.enabled") })
-			})},
+				return each(w, tAKS, func(r mocktest.Resource) string {
+					why := notTrue(r, "addonProfiles.omsagent.enabled") +
+						missing(r, "addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID")
+					audited := false
+					for _, d := range w.byType(tDiagnostic) {
+						for i := range d.Len("logs") {
+							cat := d.String(fmt.Sprintf("logs[%d].category", i))
+							audited = audited || d.String("resourceUri") == r.ID && d.String("workspaceId") != "" &&
+								(cat == "kube-audit" || cat == "kube-audit-admin") && d.Bool(fmt.Sprintf("logs[%d].enabled", i))
+						}
+					}
+					if !audited {
+						why += "no diagnostic setting sends its audit log to a workspace; "
+					}
+					return why
+				})
+			}),
+			fixture: func(w *world) { drop(w, tDiagnostic) }},
 		{id: "CKV_AZURE_137", control: "checkov CKV_AZURE_137", title: "the container registry's admin user is off",
 			check: azureOnly(func(w *world) (bool, []string) {
 				return each(w, tACR, func(r mocktest.Resource) string {

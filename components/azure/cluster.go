@@ -113,7 +113,8 @@ func checkPool(e *argErrors, field string, p Pool, minCount int) {
 	}
 }
 
-// NewCluster creates the control-plane and kubelet identities, their role assignments, and the cluster.
+// NewCluster creates the control-plane and kubelet identities, their role assignments, the cluster, and the Log
+// Analytics workspace its control-plane and container logs go to.
 func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	e := &argErrors{component: "digit:azure:Cluster"}
 	if !aksVersionRe.MatchString(args.KubernetesVersion) {
@@ -199,6 +200,11 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		roles = append(roles, r)
 	}
 
+	workspace, err := newWorkspace(ctx, name, rg, loc, tags, parent)
+	if err != nil {
+		return nil, err
+	}
+
 	zones := pulumi.ToStringArray(args.Zones)
 	pool := func(poolName, mode string, p Pool, taints []string) *cs.ManagedClusterAgentPoolProfileArgs {
 		disk := p.OSDiskGB
@@ -261,6 +267,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		AutoUpgradeProfile:     &cs.ManagedClusterAutoUpgradeProfileArgs{UpgradeChannel: pulumi.String("node-image")},
 		ApiServerAccessProfile: api,
 		EnableRBAC:             pulumi.Bool(true),
+		AddonProfiles:          monitoringAddon(workspace),
 	}
 	if len(args.AdminGroupObjectIDs) > 0 {
 		mcArgs.DisableLocalAccounts = pulumi.Bool(true)
@@ -273,6 +280,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		// The autoscaler owns the node count once it is on.
 		pulumi.IgnoreChanges([]string{"agentPoolProfiles[1].count"}))
 	if err != nil {
+		return nil, err
+	}
+	if err := newClusterMonitoring(ctx, name, cluster.ID().ToStringOutput(), rg, loc, workspace, tags, parent); err != nil {
 		return nil, err
 	}
 	mw, err := cs.NewMaintenanceConfiguration(ctx, name+"-node-image", &cs.MaintenanceConfigurationArgs{

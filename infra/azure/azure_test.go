@@ -1,6 +1,7 @@
 package azure_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -111,6 +112,75 @@ func TestAKSPoolsZonesAndSecurity(t *testing.T) {
 	for _, ra := range r.m.ByType(tRole) {
 		if ra.String("principalId") == cp.Outputs["principalId"].StringValue() && !slices.Contains(c.DependsOn, ra.URN) {
 			t.Errorf("the cluster does not wait for its control plane's role %s", ra.Name)
+		}
+	}
+}
+
+// aksLogCategories are the resource-log categories Azure offers for Microsoft.ContainerService/managedClusters
+// (`az monitor diagnostic-settings categories list`); a diagnostic setting naming another is refused.
+var aksLogCategories = []string{"kube-apiserver", "kube-audit", "kube-audit-admin", "kube-controller-manager",
+	"kube-scheduler", "cluster-autoscaler", "cloud-controller-manager", "guard", "csi-azuredisk-controller",
+	"csi-azurefile-controller", "csi-snapshot-controller"}
+
+// TestClusterLogsGoToAzureMonitor: the monitoring add-on names the stack's workspace; a Container Insights data
+// collection rule sends its stream to that workspace and is associated with the cluster under the name AKS's agent
+// looks for (without the association the agent, on managed-identity auth, sends nothing); a diagnostic setting on
+// the cluster sends the API server's, the audit and the controllers' logs to the same workspace, only in
+// categories Azure offers.
+func TestClusterLogsGoToAzureMonitor(t *testing.T) {
+	r := deploy(t, mustLoad(t, nil))
+	c := only(t, r.m, tCluster)
+	ws := only(t, r.m, "azure-native:operationalinsights:Workspace")
+	if ws.String("sku.name") != "PerGB2018" || ws.Int("retentionInDays") != azc.LogRetentionDays ||
+		ws.String("location") != c.String("location") {
+		t.Errorf("workspace %v", ws.Inputs)
+	}
+	if !c.Bool("addonProfiles.omsagent.enabled") ||
+		c.String("addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID") != ws.ID ||
+		c.String("addonProfiles.omsagent.config.useAADAuth") != "true" {
+		t.Errorf("monitoring add-on %v, want it on, managed-identity auth, into %s", c.Get("addonProfiles"), ws.ID)
+	}
+
+	rule := only(t, r.m, "azure-native:insights:DataCollectionRule")
+	ext := "dataSources.extensions[0]"
+	if rule.String("kind") != "Linux" || rule.String(ext+".extensionName") != "ContainerInsights" ||
+		!slices.Equal(rule.Strings(ext+".streams"), []string{azc.ContainerInsightsStream}) ||
+		!rule.Bool(ext+".extensionSettings.dataCollectionSettings.enableContainerLogV2") {
+		t.Errorf("data collection rule sources %v", rule.Get("dataSources"))
+	}
+	dest := rule.String("destinations.logAnalytics[0].name")
+	if rule.String("destinations.logAnalytics[0].workspaceResourceId") != ws.ID || dest == "" {
+		t.Errorf("data collection rule destinations %v, want the workspace %s", rule.Get("destinations"), ws.ID)
+	}
+	if !slices.Equal(rule.Strings("dataFlows[0].streams"), []string{azc.ContainerInsightsStream}) ||
+		!slices.Equal(rule.Strings("dataFlows[0].destinations"), []string{dest}) {
+		t.Errorf("data flow %v does not carry the stream to destination %q", rule.Get("dataFlows"), dest)
+	}
+	assoc := only(t, r.m, "azure-native:insights:DataCollectionRuleAssociation")
+	if assoc.String("resourceUri") != c.ID || assoc.String("dataCollectionRuleId") != rule.ID ||
+		assoc.String("associationName") != azc.ContainerInsightsExtension {
+		t.Errorf("association %v, want rule %s on cluster %s named %s", assoc.Inputs, rule.ID, c.ID,
+			azc.ContainerInsightsExtension)
+	}
+
+	diag := only(t, r.m, "azure-native:insights:DiagnosticSetting")
+	if diag.String("resourceUri") != c.ID || diag.String("workspaceId") != ws.ID {
+		t.Errorf("diagnostic setting on %q into %q, want the cluster %s into %s", diag.String("resourceUri"),
+			diag.String("workspaceId"), c.ID, ws.ID)
+	}
+	var enabled []string
+	for i := range diag.Len("logs") {
+		cat := diag.String(fmt.Sprintf("logs[%d].category", i))
+		if !slices.Contains(aksLogCategories, cat) {
+			t.Errorf("category %q is not one Azure offers for AKS: the setting would be refused", cat)
+		}
+		if diag.Bool(fmt.Sprintf("logs[%d].enabled", i)) {
+			enabled = append(enabled, cat)
+		}
+	}
+	for _, want := range []string{"kube-apiserver", "kube-audit-admin"} {
+		if !slices.Contains(enabled, want) {
+			t.Errorf("control-plane logs %v lack %s", enabled, want)
 		}
 	}
 }
