@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,6 +84,7 @@ type savedPlan struct {
 		Steps []string `json:"steps"`
 		Goal  *struct {
 			InputDiff struct {
+				Adds    map[string]any `json:"adds"`
 				Updates map[string]any `json:"updates"`
 			} `json:"inputDiff"`
 		} `json:"goal"`
@@ -130,9 +132,8 @@ func refuseDataLoss(stack string, steps []string) error {
 }
 
 // shrinks lists the plan's updates that lower a stateful.Sizes size below the checkpoint's, as
-// "<urn>: <path> 50 -> 40". The plan's input diff holds the new value of each changed top-level input. Up checks the
-// plans the guard sees: those of a stack whose state holds a stateful resource (every cloud stack), or given as
-// Options.PlanFile.
+// "<urn>: <path> 50 -> 40". Up checks the plans the guard sees: those of a stack whose state holds a stateful
+// resource (every cloud stack), or given as Options.PlanFile.
 func shrinks(plan *savedPlan, checkpoint []byte) ([]string, error) {
 	d, err := parseCheckpoint(checkpoint)
 	if err != nil || d == nil {
@@ -144,18 +145,10 @@ func shrinks(plan *savedPlan, checkpoint []byte) ([]string, error) {
 		if !ok {
 			continue
 		}
-		rp, ok := plan.ResourcePlans[r.URN]
-		if !ok || rp.Goal == nil {
-			continue
-		}
-		top, rest, _ := strings.Cut(path, ".")
-		newTop, changed := rp.Goal.InputDiff.Updates[top]
-		if !changed {
-			continue
-		}
-		oldSize, okOld := numberAt(r.Inputs[top], rest)
-		newSize, okNew := numberAt(newTop, rest)
-		if okOld && okNew && newSize < oldSize {
+		before, after, _, changed := plannedChange(plan, r.URN, r.Inputs, path)
+		oldSize, okOld := before.(float64)
+		newSize, okNew := after.(float64)
+		if changed && okOld && okNew && newSize < oldSize {
 			out = append(out, fmt.Sprintf("%s: %s %g -> %g", r.URN, path, oldSize, newSize))
 		}
 	}
@@ -163,20 +156,82 @@ func shrinks(plan *savedPlan, checkpoint []byte) ([]string, error) {
 	return out, nil
 }
 
-// numberAt is the number at the dotted path below v ("" for v itself).
-func numberAt(v any, path string) (float64, bool) {
+// oneWaySteps lists the plan's changes of a stateful.OneWay input that skip a step or go back, as
+// "<urn>: <path> CONFIG_MAP -> API (...)". A resource the plan replaces starts afresh and is not checked.
+func oneWaySteps(plan *savedPlan, checkpoint []byte) ([]string, error) {
+	d, err := parseCheckpoint(checkpoint)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range d.Resources {
+		in, ok := stateful.OneWay[r.Type]
+		if !ok {
+			continue
+		}
+		before, after, steps, changed := plannedChange(plan, r.URN, r.Inputs, in.Path)
+		if !changed || slices.Contains(steps, "create-replacement") {
+			continue
+		}
+		from, to := orUnset(before, in.Unset), orUnset(after, in.Unset)
+		i, j := slices.Index(in.Steps, from), slices.Index(in.Steps, to)
+		switch {
+		case i < 0 || j < 0 || j == i || j == i+1:
+			continue
+		case j < i:
+			out = append(out, fmt.Sprintf("%s: %s %s -> %s (the cloud never goes back: keep %s %s)", r.URN, in.Path,
+				from, to, in.Key, from))
+		default:
+			out = append(out, fmt.Sprintf("%s: %s %s -> %s (the cloud goes one step at a time: set %s %s for one up "+
+				"first)", r.URN, in.Path, from, to, in.Key, in.Steps[i+1]))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// plannedChange is the value at the dotted path of a resource's inputs in the checkpoint (before) and in the plan
+// (after), and the plan's steps for it; changed is false when the plan leaves the path's top-level input as it
+// is. The plan's input diff holds the new value of each added or changed top-level input.
+func plannedChange(plan *savedPlan, urn string, inputs map[string]any, path string) (before, after any,
+	steps []string, changed bool,
+) {
+	rp, ok := plan.ResourcePlans[urn]
+	if !ok || rp.Goal == nil {
+		return nil, nil, nil, false
+	}
+	top, rest, _ := strings.Cut(path, ".")
+	newTop, changed := rp.Goal.InputDiff.Updates[top]
+	if !changed {
+		newTop, changed = rp.Goal.InputDiff.Adds[top]
+	}
+	return valueAt(inputs[top], rest), valueAt(newTop, rest), rp.Steps, changed
+}
+
+// valueAt is the value at the dotted path below v ("" for v itself), nil where there is none.
+func valueAt(v any, path string) any {
 	for _, k := range strings.Split(path, ".") {
 		if k == "" {
 			break
 		}
-		m, ok := v.(map[string]any)
-		if !ok {
-			return 0, false
-		}
+		m, _ := v.(map[string]any)
 		v = m[k]
 	}
-	n, ok := v.(float64)
-	return n, ok
+	return v
+}
+
+// orUnset is v when it is a non-empty string, else unset.
+func orUnset(v any, unset string) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return unset
+}
+
+// refuseOneWay is the error for a plan that would skip or reverse a one-way step.
+func refuseOneWay(stack string, steps []string) error {
+	return fmt.Errorf("runner: the plan for stack %s changes a setting the cloud moves one step forward only, and "+
+		"would be refused halfway through the up; nothing was changed:\n  %s", stack, strings.Join(steps, "\n  "))
 }
 
 // refuseShrink is the error for a plan that would lower a size.

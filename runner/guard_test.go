@@ -141,13 +141,52 @@ func TestShrinksListsLoweredDiskAndDatabaseSizesOnly(t *testing.T) {
 		pg + ": storage.storageSizeGB 128 -> 64",
 	}
 	slices.Sort(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("shrinks =\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	assertGuardList(t, "shrinks", got, want, refuseShrink("prod", got),
+		"stack prod", "kafka-0", "50 -> 40", "nothing was changed", "digit:volumes sizeGb")
+}
+
+// TestOneWayStepsRefuseASkippedOrReversedAuthenticationMode: EKS moves a cluster CONFIG_MAP -> API_AND_CONFIG_MAP ->
+// API one step at a time. A cluster made without accessConfig (on CONFIG_MAP) may take the first step, not jump to
+// API; one on API may not go back; a replaced cluster and a one-step move pass.
+func TestOneWayStepsRefuseASkippedOrReversedAuthenticationMode(t *testing.T) {
+	const s = "urn:pulumi:prod::digit::digit:aws:Cluster$eks:index:Cluster$aws:eks/cluster:Cluster::"
+	old, stepping, back, replaced, same := s+"old", s+"stepping", s+"back", s+"replaced", s+"same"
+	checkpoint := `{"checkpoint":{"latest":{"resources":[
+	  {"urn":"` + old + `","type":"aws:eks/cluster:Cluster","inputs":{"name":"old"}},
+	  {"urn":"` + stepping + `","type":"aws:eks/cluster:Cluster","inputs":{"name":"stepping"}},
+	  {"urn":"` + back + `","type":"aws:eks/cluster:Cluster","inputs":{"accessConfig":{"authenticationMode":"API"}}},
+	  {"urn":"` + replaced + `","type":"aws:eks/cluster:Cluster","inputs":{}},
+	  {"urn":"` + same + `","type":"aws:eks/cluster:Cluster","inputs":{"accessConfig":{"authenticationMode":"API_AND_CONFIG_MAP"}}}
+	]}}}`
+	body := `{"resourcePlans": {
+	  "` + old + `": {"goal": {"inputDiff": {"adds": {"accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": true}}}}, "steps": ["update"]},
+	  "` + stepping + `": {"goal": {"inputDiff": {"adds": {"accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}}}, "steps": ["update"]},
+	  "` + back + `": {"goal": {"inputDiff": {"updates": {"accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}}}, "steps": ["update"]},
+	  "` + replaced + `": {"goal": {"inputDiff": {"adds": {"accessConfig": {"authenticationMode": "API"}}}}, "steps": ["create-replacement", "replace", "delete-replaced"]},
+	  "` + same + `": {"goal": {"inputDiff": {"updates": {"tags": {"a": "b"}}}}, "steps": ["update"]}
+	}}`
+	got, err := oneWaySteps(savePlan(t, body), []byte(checkpoint))
+	if err != nil {
+		t.Fatal(err)
 	}
-	err = refuseShrink("prod", got)
-	for _, w := range []string{"stack prod", "kafka-0", "50 -> 40", "nothing was changed", "digit:volumes sizeGb"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("the refusal %q does not mention %q", err, w)
+	want := []string{
+		back + ": accessConfig.authenticationMode API -> API_AND_CONFIG_MAP (the cloud never goes back: keep digit:clusterAccess mode API)",
+		old + ": accessConfig.authenticationMode CONFIG_MAP -> API (the cloud goes one step at a time: set digit:clusterAccess mode API_AND_CONFIG_MAP for one up first)",
+	}
+	slices.Sort(want)
+	assertGuardList(t, "oneWaySteps", got, want, refuseOneWay("prod", got),
+		"stack prod", "nothing was changed", "::old: accessConfig.authenticationMode CONFIG_MAP -> API")
+}
+
+// assertGuardList checks what a guard check listed, and that its refusal names each of mentions.
+func assertGuardList(t *testing.T, check string, got, want []string, refusal error, mentions ...string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s =\n  %s\nwant\n  %s", check, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	for _, w := range mentions {
+		if !strings.Contains(refusal.Error(), w) {
+			t.Errorf("the refusal %q does not mention %q", refusal, w)
 		}
 	}
 }

@@ -202,6 +202,13 @@ func (s *session) guardedPlan(ctx context.Context) (string, error) {
 		if len(shrunk) > 0 {
 			return "", refuseShrink(s.opts.Stack, shrunk)
 		}
+		skipped, err := oneWaySteps(saved, cp)
+		if err != nil {
+			return "", err
+		}
+		if len(skipped) > 0 {
+			return "", refuseOneWay(s.opts.Stack, skipped)
+		}
 	}
 	return plan, nil
 }

@@ -612,6 +612,8 @@ func TestAWSComponentsAcceptWhatTheConfigAccepts(t *testing.T) {
 			src.Secrets = append(src.Secrets, "digit:secrets")
 			src.Values["digit:volumes"] = `{"elasticsearchData":{"type":"st1","sizeGb":125},"kafka":{"type":"sc1","sizeGb":125}}`
 			src.Values["digit:database"] = `{"backupRetentionDays":1}`
+			admin := "arn:aws:iam::210987654321:role/platform/digit-admins"
+			src.Values["digit:clusterAccess"] = `{"mode":"API_AND_CONFIG_MAP","admins":["` + admin + `"]}`
 			if name, ok := strings.CutPrefix(stack, "qa-"); ok {
 				src.Values["digit:qa"] = name
 			}
@@ -631,6 +633,10 @@ func TestAWSComponentsAcceptWhatTheConfigAccepts(t *testing.T) {
 			}
 			if st1 == 0 {
 				t.Error("no st1 volume of 125 GB or more registered")
+			}
+			eks := r.m.ByType("eks:index:Cluster")[0]
+			if eks.String("authenticationMode") != "API_AND_CONFIG_MAP" || eks.String("accessEntries.admin-0.principalArn") != admin {
+				t.Errorf("cluster access: mode %q, entries %v", eks.String("authenticationMode"), eks.Get("accessEntries"))
 			}
 		})
 	}

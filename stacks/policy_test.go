@@ -822,7 +822,7 @@ func policyRules() []policyRule {
 			check: awsOnly(func(w *world) (bool, []string) {
 				return each(w, tEKS, func(r mocktest.Resource) string { return notEqual(r, "authenticationMode", "API") })
 			}),
-			fixture: nil},
+			fixture: func(w *world) { setIn(w, tEKS, "", "authenticationMode", "API_AND_CONFIG_MAP") }},
 
 		// --- Kubernetes ---
 		{id: "PSS-ENFORCE", control: "Pod Security Standards (restricted unless waived in the catalogue)", title: "every namespace enforces a Pod Security level",

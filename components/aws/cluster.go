@@ -58,6 +58,15 @@ type ClusterArgs struct {
 	// EbsKmsKeyArns are the KMS keys the EBS CSI driver may use for encrypted volumes. Default (empty): any key,
 	// but only through EC2 (kms:ViaService), which covers the keys of Volumes and of StorageClasses.
 	EbsKmsKeyArns pulumi.StringArrayInput
+	// AuthenticationMode is how principals authenticate to the API: limits.AuthenticationModeAPI (access entries
+	// only; EKS gives the managed node group's role its own entry) or limits.AuthenticationModeMigrating (access
+	// entries and the aws-auth ConfigMap, which then maps the node role too). Default limits.DefaultAuthenticationMode.
+	// EKS moves a cluster one step forward only: a cluster made with the ConfigMap alone goes through the second.
+	AuthenticationMode string
+	// Admins are IAM roles or users (limits.PrincipalArnPattern) given an access entry with
+	// limits.ClusterAdminPolicyArn on the whole cluster. The principal creating the cluster is an administrator
+	// already (EKS's bootstrap entry) and must not be listed. Default none.
+	Admins []string
 	// Protect protects the Secrets encryption key from deletion by Pulumi (without it the cluster cannot decrypt
 	// its Secrets) and the control-plane logs' key (without it the logs kept cannot be read). Default false.
 	Protect bool
@@ -118,6 +127,21 @@ func (a *ClusterArgs) validate(name string) error {
 	}
 	if a.EnabledLogTypes == nil {
 		a.EnabledLogTypes = slices.Clone(clusterLogTypes)
+	}
+	if a.AuthenticationMode == "" {
+		a.AuthenticationMode = limits.DefaultAuthenticationMode
+	}
+	if a.AuthenticationMode != limits.AuthenticationModeAPI && a.AuthenticationMode != limits.AuthenticationModeMigrating {
+		return fail("AuthenticationMode", "%q is not %s or %s", a.AuthenticationMode, limits.AuthenticationModeAPI,
+			limits.AuthenticationModeMigrating)
+	}
+	for i, arn := range a.Admins {
+		if !limits.PrincipalArnPattern.MatchString(arn) {
+			return fail("Admins", "%q is not the ARN of an IAM role or user", arn)
+		}
+		if slices.Contains(a.Admins[:i], arn) {
+			return fail("Admins", "%q is listed twice (EKS takes one access entry per principal)", arn)
+		}
 	}
 	if !eksNamePattern.MatchString(a.Name) {
 		return fail("Name", "%q is not a valid EKS cluster name (letters, digits, - and _, at most 100)", a.Name)
@@ -252,6 +276,24 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if err != nil {
 		return nil, err
 	}
+	// With the aws-auth ConfigMap the node role must be in it, or nodes never join; in API mode pulumi-eks refuses
+	// instance roles, and EKS makes the managed node group's entry itself.
+	var instanceRoles iam.RoleArrayInput
+	if args.AuthenticationMode == limits.AuthenticationModeMigrating {
+		instanceRoles = iam.RoleArray{nodeRole}
+	}
+	mode := eks.AuthenticationMode(args.AuthenticationMode)
+	accessEntries := map[string]eks.AccessEntryArgs{}
+	for i, arn := range args.Admins {
+		accessEntries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(arn),
+			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{"cluster-admin": eks.AccessPolicyAssociationArgs{
+				PolicyArn:   pulumi.String(limits.ClusterAdminPolicyArn),
+				AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+			}},
+			Tags: tags,
+		}
+	}
 	cluster, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
 		Name:                         pulumi.String(args.Name),
 		Version:                      pulumi.String(args.KubernetesVersion),
@@ -269,9 +311,10 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		EndpointPublicAccess:   pulumi.Bool(boolOr(args.EndpointPublicAccess, true)),
 		EndpointPrivateAccess:  pulumi.Bool(boolOr(args.EndpointPrivateAccess, true)),
 		PublicAccessCidrs:      publicCidrs,
-		// With the default CONFIG_MAP authentication the node role must be in aws-auth, or nodes never join.
-		InstanceRoles: iam.RoleArray{nodeRole},
-		Tags:          tags,
+		AuthenticationMode:     &mode,
+		InstanceRoles:          instanceRoles,
+		AccessEntries:          accessEntries,
+		Tags:                   tags,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup}))
 	if err != nil {
 		return nil, err

@@ -156,9 +156,10 @@ func TestClusterNodeGroup(t *testing.T) {
 	if v := ng.Value("nodeRole"); !v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != role.URN {
 		t.Errorf("node group role %v, want %s", v, role.URN)
 	}
-	if v := only(t, m, "eks:index:Cluster").Value("instanceRoles[0]"); !v.IsResourceReference() ||
-		string(v.ResourceReferenceValue().URN) != role.URN {
-		t.Errorf("node role is not in the cluster's instanceRoles (aws-auth), nodes would not join: %v", v)
+	// In API mode pulumi-eks refuses instance roles; EKS gives the managed node group's role its access entry.
+	if eks := only(t, m, "eks:index:Cluster"); eks.Has("instanceRoles") || eks.String("authenticationMode") != "API" {
+		t.Errorf("authentication mode %q with instanceRoles %v, want API and none", eks.String("authenticationMode"),
+			eks.Get("instanceRoles"))
 	}
 	var policies []string
 	for _, a := range m.ByType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
@@ -423,6 +424,11 @@ func TestClusterArgErrors(t *testing.T) {
 			a.EndpointPublicAccess, a.EndpointPrivateAccess = ptr(false), ptr(false)
 		}},
 		{"EnabledLogTypes", func(a *ClusterArgs) { a.EnabledLogTypes = []string{"kubelet"} }},
+		{"AuthenticationMode", func(a *ClusterArgs) { a.AuthenticationMode = "CONFIG_MAP" }},
+		{"Admins", func(a *ClusterArgs) { a.Admins = []string{"arn:aws:sts::123456789012:assumed-role/admins/alice"} }},
+		{"Admins", func(a *ClusterArgs) {
+			a.Admins = []string{"arn:aws:iam::123456789012:role/admins", "arn:aws:iam::123456789012:role/admins"}
+		}},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
 			args := clusterArgs()
@@ -432,5 +438,38 @@ func TestClusterArgErrors(t *testing.T) {
 				return err
 			})
 		})
+	}
+}
+
+// TestClusterAccessEntries: the admins get an access entry each with the cluster-admin access policy on the whole
+// cluster; in the migrating mode the node role stays in the aws-auth ConfigMap (instanceRoles), or the nodes of a
+// cluster made with the ConfigMap would lose their access.
+func TestClusterAccessEntries(t *testing.T) {
+	args := clusterArgs()
+	admins := []string{"arn:aws:iam::123456789012:role/platform/digit-admins", "arn:aws:iam::210987654321:user/ci"}
+	args.Admins = admins
+	m, _ := runCluster(t, args)
+	eks := only(t, m, "eks:index:Cluster")
+	var got []string
+	for _, key := range []string{"admin-0", "admin-1"} {
+		e := "accessEntries." + key
+		got = append(got, eks.String(e+".principalArn"))
+		if eks.String(e+".accessPolicies.cluster-admin.policyArn") != limits.ClusterAdminPolicyArn ||
+			eks.String(e+".accessPolicies.cluster-admin.accessScope.type") != "cluster" {
+			t.Errorf("access entry %s: %v", key, eks.Get(e))
+		}
+	}
+	if !slices.Equal(got, admins) || eks.Len("accessEntries") != len(admins) {
+		t.Errorf("access entries for %v, want %v: %v", got, admins, eks.Get("accessEntries"))
+	}
+
+	args = clusterArgs()
+	args.AuthenticationMode = limits.AuthenticationModeMigrating
+	m, _ = runCluster(t, args)
+	eks = only(t, m, "eks:index:Cluster")
+	role := m.MustFind(t, "aws:iam/role:Role", "eks-node")
+	if v := eks.Value("instanceRoles[0]"); eks.String("authenticationMode") != limits.AuthenticationModeMigrating ||
+		!v.IsResourceReference() || string(v.ResourceReferenceValue().URN) != role.URN {
+		t.Errorf("mode %q, instanceRoles %v: the node role must stay in aws-auth", eks.String("authenticationMode"), v)
 	}
 }

@@ -62,6 +62,8 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 		EndpointPrivateAccess: pulumi.BoolRef(a.EndpointAccess.PrivateEnabled()),
 		PublicAccessCidrs:     a.EndpointAccess.PublicCidrs,
 		PrefixDelegation:      pulumi.BoolRef(ng.PrefixDelegationEnabled()),
+		AuthenticationMode:    a.ClusterAccess.Mode,
+		Admins:                a.ClusterAccess.Admins,
 		Protect:               cfg.Protect,
 		Tags:                  tags,
 	})

@@ -3,6 +3,8 @@
 // resource a stack protects is one of them, so a cloud added without its data types fails a test, not a user.
 package stateful
 
+import "github.com/digit-iac/digit/components/aws/limits"
+
 // Types maps each data-holding resource type to what it holds, for the runner's refusal.
 var Types = map[string]string{
 	"aws:rds/instance:Instance":                "database",
@@ -30,4 +32,20 @@ var Sizes = map[string]string{
 	"aws:ebs/volume:Volume":                                "size",
 	"azure-native:compute:Disk":                            "diskSizeGB",
 	"azure-native:dbforpostgresql/v20230601preview:Server": "storage.storageSizeGB",
+}
+
+// OneWay are the inputs the cloud moves one step forward through Steps and never back, by type: a plan that skips a
+// step or goes back is refused before anything changes, instead of by the cloud halfway through an up.
+var OneWay = map[string]OneWayInput{
+	"aws:eks/cluster:Cluster": {Path: "accessConfig.authenticationMode", Steps: limits.AuthenticationModes,
+		Unset: limits.AuthenticationModeConfigMap, Key: "digit:clusterAccess mode"},
+}
+
+// OneWayInput is one OneWay input: its dotted path, its steps in order, the step a resource made without it is on,
+// and the config key that sets it.
+type OneWayInput struct {
+	Path  string
+	Steps []string
+	Unset string
+	Key   string
 }

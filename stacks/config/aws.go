@@ -17,7 +17,7 @@ func init() {
 	Register(Cloud{
 		Target: TargetAWS,
 		Keys: []string{"region", "vpcCidr", "natMode", "vpcEndpoints", "nodeGroup", "kubernetesVersion",
-			"endpointAccess", "bastion"},
+			"endpointAccess", "clusterAccess", "bastion"},
 		DefaultParallel:            32,
 		DefaultCheckpointEveryStep: true,
 		// The EKS AMI sets vm.max_map_count high enough for Elasticsearch.
@@ -160,6 +160,22 @@ func (l *loader) loadAWS(c *Config) {
 	if ea.PublicEnabled() && len(ea.PublicCidrs) == 0 {
 		l.fail("endpointAccess", "public is on (the default) but publicCidrs is empty: list who may reach the Kubernetes "+
 			"API (0.0.0.0/0 for anyone), or set public: false")
+	}
+
+	a.ClusterAccess = ClusterAccess{Mode: limits.DefaultAuthenticationMode}
+	l.object("clusterAccess", &a.ClusterAccess)
+	if m := a.ClusterAccess.Mode; m != limits.AuthenticationModeAPI && m != limits.AuthenticationModeMigrating {
+		l.fail("clusterAccess", "mode %q is not %s (access entries only) or %s (access entries and the aws-auth "+
+			"ConfigMap: the step a cluster made with the ConfigMap takes before %s)", m, limits.AuthenticationModeAPI,
+			limits.AuthenticationModeMigrating, limits.AuthenticationModeAPI)
+	}
+	for i, arn := range a.ClusterAccess.Admins {
+		if !limits.PrincipalArnPattern.MatchString(arn) {
+			l.fail("clusterAccess", "admins entry %q is not the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)",
+				arn)
+		} else if slices.Contains(a.ClusterAccess.Admins[:i], arn) {
+			l.fail("clusterAccess", "admins lists %q twice (EKS takes one access entry per principal)", arn)
+		}
 	}
 
 	for _, r := range c.Registry.Repositories {

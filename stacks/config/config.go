@@ -89,6 +89,7 @@ type AWS struct {
 	NodeGroup         NodeGroup
 	KubernetesVersion string
 	EndpointAccess    EndpointAccess
+	ClusterAccess     ClusterAccess
 	Filestore         Filestore
 	Bastion           Bastion
 }
@@ -108,6 +109,13 @@ type EndpointAccess struct {
 	Public      *bool    `json:"public"`
 	PublicCidrs []string `json:"publicCidrs"`
 	Private     *bool    `json:"private"`
+}
+
+// ClusterAccess is digit:clusterAccess: how people and nodes authenticate to the Kubernetes API, and who
+// administers it besides the principal that created the cluster.
+type ClusterAccess struct {
+	Mode   string   `json:"mode"`
+	Admins []string `json:"admins"`
 }
 
 // Registry is digit:registry.

@@ -20,6 +20,7 @@ func TestLimitsAreInclusive(t *testing.T) {
 		return map[string]string{"digit:database": `{"host":"db.internal",` + s + `}`}
 	}
 	nodes := func(s string) map[string]string { return map[string]string{"digit:nodes": s} }
+	access := func(s string) map[string]string { return map[string]string{"digit:clusterAccess": s} }
 	repo := func(name string) map[string]string {
 		return map[string]string{"digit:registry": `{"repositories":["` + name + `"]}`}
 	}
@@ -51,6 +52,12 @@ func TestLimitsAreInclusive(t *testing.T) {
 		{"node disk 16385", awsBase, ng(`{"diskSizeGb":16385}`), "digit:nodeGroup: diskSizeGb 16385 must be between 20 and 16384"},
 
 		{"private API only", awsBase, map[string]string{"digit:endpointAccess": `{"public":false}`}, ""},
+		{"access entries and aws-auth", awsBase, access(`{"mode":"API_AND_CONFIG_MAP"}`), ""},
+		{"admins of another account, with a path", awsBase, access(`{"admins":["arn:aws:iam::210987654321:role/platform/admins","arn:aws:iam::123456789012:user/ci"]}`), ""},
+		{"aws-auth alone", awsBase, access(`{"mode":"CONFIG_MAP"}`), `digit:clusterAccess: mode "CONFIG_MAP" is not API (access entries only) or API_AND_CONFIG_MAP`},
+		{"admin a role session", awsBase, access(`{"admins":["arn:aws:sts::123456789012:assumed-role/admins/alice"]}`), `digit:clusterAccess: admins entry "arn:aws:sts::123456789012:assumed-role/admins/alice" is not the ARN of an IAM role or user`},
+		{"admin twice", awsBase, access(`{"admins":["arn:aws:iam::123456789012:role/a","arn:aws:iam::123456789012:role/a"]}`), `digit:clusterAccess: admins lists "arn:aws:iam::123456789012:role/a" twice`},
+		{"access key misspelt", awsBase, access(`{"modes":"API"}`), `digit:clusterAccess`},
 		{"private API with public CIDRs", awsBase, map[string]string{"digit:endpointAccess": `{"public":false,"publicCidrs":["203.0.113.0/24"]}`}, "digit:endpointAccess: publicCidrs given while public is false"},
 
 		{"repository of 2", awsBase, repo("ab"), ""},

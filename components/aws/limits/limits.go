@@ -92,3 +92,23 @@ const (
 	MaxDBPasswordLength = 128
 	DBPasswordForbidden = `/"@`
 )
+
+// How people and nodes authenticate to the EKS API (digit:clusterAccess).
+const (
+	// AuthenticationModeAPI is access entries only; the default. AuthenticationModeMigrating keeps the aws-auth
+	// ConfigMap beside them: the step a cluster made with the ConfigMap alone (AuthenticationModeConfigMap, which
+	// no stack may ask for) takes on its way to API, since EKS moves a cluster one step forward only.
+	AuthenticationModeConfigMap = "CONFIG_MAP"
+	AuthenticationModeMigrating = "API_AND_CONFIG_MAP"
+	AuthenticationModeAPI       = "API"
+	DefaultAuthenticationMode   = AuthenticationModeAPI
+	// ClusterAdminPolicyArn is the EKS access policy digit:clusterAccess.admins get, on the whole cluster.
+	ClusterAdminPolicyArn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+)
+
+// AuthenticationModes are the modes in the order EKS moves a cluster through them; a stack may ask for the last two.
+var AuthenticationModes = []string{AuthenticationModeConfigMap, AuthenticationModeMigrating, AuthenticationModeAPI}
+
+// PrincipalArnPattern is the IAM role or user an access entry names (a path allowed; of any account, as a STANDARD
+// entry may be). Not an STS session ARN: access entries name the role, not one session of it.
+var PrincipalArnPattern = regexp.MustCompile(`^arn:aws:iam::\d{12}:(role|user)(/[A-Za-z0-9+=,.@_-]+)+$`)
