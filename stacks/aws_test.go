@@ -27,13 +27,15 @@ func repoRoot() string {
 const (
 	testEncSecrets      = `"egov-enc-service": {"master.password": "enc-pass-1", "master.salt": "salt-1", "master.initialvector": "iv-1"}, "redis": {"password": "redis-pass-0123456789"}`
 	testFilestoreSecret = `"egov-filestore": {"awskey": "AKIATESTKEY", "awssecretkey": "test-secret-key"}`
+	// testFinanceSecret is read by the finance module, on in the local stack.
+	testFinanceSecret = `"finance-collections-voucher-consumer": {"si-microservice-password": "finance-erp-pass-1"}`
 )
 
 func testServiceSecrets(target config.Target) string {
 	if target == config.TargetAWS {
 		return "{" + testEncSecrets + "}"
 	}
-	return "{" + testEncSecrets + ", " + testFilestoreSecret + "}"
+	return "{" + testEncSecrets + ", " + testFilestoreSecret + ", " + testFinanceSecret + "}"
 }
 
 func stackConfig(t *testing.T, stack string, extra map[string]string) *config.Config {

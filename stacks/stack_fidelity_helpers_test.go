@@ -58,7 +58,7 @@ func renderStack(t *testing.T, stack string) *renderedStack {
 		src.Values["digit:database"] = `{"host":"127.0.0.1","port":5433,"name":"egov","user":"egov"}`
 		src.Values["digit:dbPassword"] = testDBPassword
 		src.Secrets = append(src.Secrets, "digit:dbPassword")
-		secrets += `,"egov-filestore":{"awskey":"test-key","awssecretkey":"test-secret"}`
+		secrets += `,"egov-filestore":{"awskey":"test-key","awssecretkey":"test-secret"},` + testFinanceSecret
 	}
 	if src.Values["digit:target"] == "azure" {
 		src.Values["digit:dbPassword"] = testAzureDBPassword
