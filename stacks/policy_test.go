@@ -780,11 +780,12 @@ func policyRules() []policyRule {
 				return each(w, tLogging, func(r mocktest.Resource) string { return missing(r, "targetBucket") })
 			}),
 			fixture: func(w *world) { drop(w, tLogging) }},
-		{id: "CKV_AWS_163", control: "checkov CKV_AWS_163 / CKV_AWS_51 / CKV_AWS_136", title: "registry repositories scan on push, have immutable tags, are KMS-encrypted",
+		{id: "CKV_AWS_163", control: "checkov CKV_AWS_163 / CKV_AWS_51 / CKV_AWS_136", title: "registry repositories scan on push, have immutable tags, are encrypted with the stack's KMS key",
 			check: awsOnly(func(w *world) (bool, []string) {
 				return each(w, tECR, func(r mocktest.Resource) string {
 					return notTrue(r, "imageScanningConfiguration.scanOnPush") +
-						notEqual(r, "imageTagMutability", "IMMUTABLE") + notEqual(r, "encryptionConfigurations[0].encryptionType", "KMS")
+						notEqual(r, "imageTagMutability", "IMMUTABLE") + notEqual(r, "encryptionConfigurations[0].encryptionType", "KMS") +
+						missing(r, "encryptionConfigurations[0].kmsKey")
 				})
 			}),
 			fixture: func(w *world) { setIn(w, tECR, "-egovio/egov-user", "imageTagMutability", "MUTABLE") }},

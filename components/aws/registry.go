@@ -14,7 +14,10 @@ import (
 type RegistryArgs struct {
 	// Repositories are the ECR repository names (e.g. "egov/egov-user"). Required, unique.
 	Repositories []string
-	// Tags are added to every repository. Default none.
+	// Protect protects the repositories' KMS key from deletion by Pulumi: without it no image could be pulled.
+	// Default false.
+	Protect bool
+	// Tags are added to every repository and the key. Default none.
 	Tags map[string]string
 }
 
@@ -78,6 +81,12 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 		return nil, err
 	}
 	parent := pulumi.Parent(comp)
+	// ECR reaches the key through grants it makes on the repository's creation; pulling needs no KMS permission.
+	key, err := newKey(ctx, name+"-images", "ECR images of "+name, mergeTags(args.Tags, nil),
+		append([]pulumi.ResourceOption{parent}, stateful(args.Protect, false)...)...)
+	if err != nil {
+		return nil, err
+	}
 	urls := pulumi.StringMap{}
 	for _, repoName := range args.Repositories {
 		resName := fmt.Sprintf("%s-%s", name, repoName)
@@ -90,10 +99,13 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 				ScanOnPush: pulumi.Bool(true),
 			},
 			EncryptionConfigurations: ecr.RepositoryEncryptionConfigurationArray{
-				ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS")},
+				ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS"), KmsKey: key.Arn},
 			},
 			Tags: mergeTags(args.Tags, nil),
-		}, parent)
+			// ECR fixes a repository's encryption when it is created: a change would replace the repository and
+			// delete its images. A repository made before the stack's key keeps ECR's own key; new ones get the
+			// stack's (ignoreChanges does not apply to a create).
+		}, parent, pulumi.IgnoreChanges([]string{"encryptionConfigurations"}))
 		if err != nil {
 			return nil, err
 		}

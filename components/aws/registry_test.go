@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -14,9 +15,13 @@ func TestRegistryRepositories(t *testing.T) {
 	var reg *Registry
 	m := run(t, func(ctx *pulumi.Context) error {
 		var err error
-		reg, err = NewRegistry(ctx, "ecr", RegistryArgs{Repositories: repos})
+		reg, err = NewRegistry(ctx, "ecr", RegistryArgs{Repositories: repos, Protect: true})
 		return err
 	})
+	key := only(t, m, "aws:kms/key:Key")
+	if !key.Bool("enableKeyRotation") || !key.Protect {
+		t.Errorf("registry key: rotation %v, protected %v", key.Bool("enableKeyRotation"), key.Protect)
+	}
 	if n := len(m.ByType("aws:ecr/repository:Repository")); n != 2 {
 		t.Fatalf("%d repositories, want 2", n)
 	}
@@ -31,8 +36,13 @@ func TestRegistryRepositories(t *testing.T) {
 		if r.String("imageTagMutability") != "IMMUTABLE" {
 			t.Errorf("%s: tags are %s", name, r.String("imageTagMutability"))
 		}
-		if r.String("encryptionConfigurations[0].encryptionType") != "KMS" {
-			t.Errorf("%s: encryption %v", name, r.Get("encryptionConfigurations"))
+		if r.String("encryptionConfigurations[0].encryptionType") != "KMS" ||
+			r.String("encryptionConfigurations[0].kmsKey") != key.Outputs["arn"].StringValue() {
+			t.Errorf("%s: encryption %v, want KMS with the registry's key", name, r.Get("encryptionConfigurations"))
+		}
+		// A changed encryption replaces the repository with its images: a repository made before the key keeps its own.
+		if !slices.Contains(r.IgnoreChanges, "encryptionConfigurations") {
+			t.Errorf("%s: a change of encryption would replace the repository (ignoreChanges %v)", name, r.IgnoreChanges)
 		}
 		if r.Bool("forceDelete") {
 			t.Errorf("%s: force delete would drop images with the repository", name)

@@ -163,7 +163,7 @@ func Deploy(ctx *pulumi.Context, cfg *config.Config) (*infra.Foundation, error) 
 
 	if len(cfg.Registry.Repositories) > 0 {
 		if _, err := awsc.NewRegistry(ctx, name, awsc.RegistryArgs{
-			Repositories: cfg.Registry.Repositories, Tags: tags,
+			Repositories: cfg.Registry.Repositories, Protect: cfg.Protect, Tags: tags,
 		}); err != nil {
 			return nil, err
 		}
