@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"hash/crc32"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -284,8 +285,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	}
 	mode := eks.AuthenticationMode(args.AuthenticationMode)
 	accessEntries := map[string]eks.AccessEntryArgs{}
-	for i, arn := range args.Admins {
-		accessEntries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+	for _, arn := range args.Admins {
+		// Keyed by the principal, not its place in the list: reordering the admins replaces no entry.
+		accessEntries[fmt.Sprintf("admin-%08x", crc32.ChecksumIEEE([]byte(arn)))] = eks.AccessEntryArgs{
 			PrincipalArn: pulumi.String(arn),
 			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{"cluster-admin": eks.AccessPolicyAssociationArgs{
 				PolicyArn:   pulumi.String(limits.ClusterAdminPolicyArn),
